@@ -1,0 +1,97 @@
+"""The `shopchaos` command. The one place that maps errors to messages and exit codes.
+
+Exit codes (docs/cli.md):
+  0  success; every expectation held
+  1  an expectation failed
+  2  bad input: a scenario or stack file, or a command-line argument
+  3  the run was aborted by an abort condition (faults were reverted)
+  4  harness or environment error: a missing program, a port in use, a stack that would not start
+  5  a regression against earlier runs (`report compare/trend --fail-on-regression`)
+  130 interrupted (Ctrl-C or SIGTERM); faults were reverted
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from harness import errors
+from harness.commands import register_all
+
+
+class Exit(IntEnum):
+    OK = 0
+    EXPECTATION_FAILED = 1
+    BAD_INPUT = 2
+    ABORTED = 3
+    HARNESS_ERROR = 4
+    REGRESSION = 5
+    INTERRUPTED = 130
+
+
+EXIT_CODES: list[tuple[type[errors.HarnessError], Exit]] = [
+    (errors.InputError, Exit.BAD_INPUT),
+    (errors.RunAborted, Exit.ABORTED),
+    (errors.Interrupted, Exit.INTERRUPTED),
+    (errors.HarnessError, Exit.HARNESS_ERROR),  # the base: every other typed error
+]
+
+
+def exit_code_for(error: errors.HarnessError) -> Exit:
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return Exit.HARNESS_ERROR
+
+
+app = typer.Typer(
+    name="shopchaos",
+    help=(
+        "Chaos and failover tests for e-commerce stacks: bring up a replicated shop behind a "
+        "load balancer, run scenarios that kill servers or degrade payment and shipping, and "
+        "measure what customers saw.\n\n"
+        "Start with: shopchaos up; shopchaos status; shopchaos run --suite smoke; shopchaos down"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+register_all(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: run the app and turn typed errors into exit codes."""
+    err = Console(stderr=True)
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except errors.HarnessError as e:
+        code = exit_code_for(e)
+        style = "yellow" if code == Exit.INTERRUPTED else "red"
+        err.print(Text.assemble(("error: ", f"bold {style}"), e.message), highlight=False)
+        if e.hint:
+            err.print(Text.assemble(("hint: ", "dim"), e.hint), highlight=False)
+        return int(code)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        return int(Exit.INTERRUPTED)
+    except typer.Exit as e:
+        return int(e.exit_code)
+    except typer.Abort:
+        return int(Exit.INTERRUPTED)
+    except Exception as e:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            return int(Exit.BAD_INPUT)
+        raise
+    return result if isinstance(result, int) else int(Exit.OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

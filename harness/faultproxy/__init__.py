@@ -1,0 +1,1 @@
+"""The fault proxy (Toxiproxy) that sits in front of every dependency."""

@@ -1,0 +1,1 @@
+"""The load balancer: HAProxy configuration (profiles) and its runtime API."""

@@ -1,0 +1,99 @@
+"""Render HAProxy's configuration for a stack, with one of three failover profiles.
+
+Profiles (docs/architecture.md has the measured effect of each):
+- defaults:    HAProxy's own health-check timing (inter 2s, fall 3, rise 2), no redispatch.
+- fast-checks: inter 500ms, fastinter 200ms, downinter 1s, fall 2, rise 2.
+- recommended: fast checks + `retries 2`, `option redispatch 1`, and L7 retries on transport
+               failures (connection refused, empty or junk response, response timeout).
+
+`retry-on` deliberately leaves out 500/502/503/504: those are answers from a live server (the
+shop's 503 when payment is down) and retrying them elsewhere multiplies load on a failing
+dependency. A killed or frozen replica shows up as conn-failure, empty-response or
+response-timeout, which are retried on another server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from harness.stack.model import LbProfileName
+
+
+@dataclass(frozen=True)
+class LbProfile:
+    name: LbProfileName
+    check_params: str
+    retries: int
+    redispatch: bool
+    retry_on: str | None
+
+
+PROFILES: dict[LbProfileName, LbProfile] = {
+    "defaults": LbProfile("defaults", "inter 2s fall 3 rise 2", 3, False, None),
+    "fast-checks": LbProfile(
+        "fast-checks", "inter 500ms fastinter 200ms downinter 1s fall 2 rise 2", 3, False, None
+    ),
+    "recommended": LbProfile(
+        "recommended",
+        "inter 500ms fastinter 200ms downinter 1s fall 2 rise 2",
+        2,
+        True,
+        "conn-failure empty-response junk-response response-timeout",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    address: str  # host:port
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: str = "1s"
+    client: str = "30s"
+    server: str = "10s"  # above the shop's own checkout deadline, so the shop answers first
+    check: str = "1s"
+
+
+def render(
+    *,
+    stack: str,
+    profile: LbProfileName,
+    host: str,
+    entry_port: int,
+    backend: str,
+    check_path: str,
+    servers: list[Server],
+    runtime_socket: str,
+    threads: int = 1,
+    timeouts: Timeouts | None = None,
+) -> str:
+    env = Environment(
+        loader=PackageLoader("harness.lb", ""),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - renders a config file, not HTML
+    )
+    return env.get_template("haproxy.cfg.j2").render(
+        stack=stack,
+        profile=PROFILES[profile],
+        host=host,
+        entry_port=entry_port,
+        backend=backend,
+        check_path=check_path,
+        servers=servers,
+        runtime_socket=runtime_socket,
+        threads=threads,
+        timeouts=timeouts or Timeouts(),
+    )
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""Where the stack runs: the Platform protocol and its local and Compose implementations."""

@@ -1,0 +1,169 @@
+"""Start, signal and stop the local stack's processes; find them again after a crash.
+
+Every process the local platform starts runs in its own session (Ctrl-C in the harness's
+terminal does not reach it; the stack outlives `shopchaos up`) and carries the environment
+variable SHOPCHAOS_STACK=<stack id>, so `down` can find and stop it even when the state file is
+gone. A process is identified by (pid, create_time), never by pid alone: pids get reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+STACK_ENV = "SHOPCHAOS_STACK"
+
+
+@dataclass(frozen=True)
+class Spawned:
+    pid: int
+    create_time: float
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log: Path,
+    stack_id: str,
+    cwd: Path | None = None,
+    user: str | None = None,
+) -> Spawned:
+    """Start `argv` detached, appending stdout and stderr to `log`."""
+    full_env = {**os.environ, **env, STACK_ENV: stack_id}
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=cwd,
+            start_new_session=True,
+            user=user,
+        )
+    try:
+        created = psutil.Process(proc.pid).create_time()
+    except psutil.NoSuchProcess:
+        created = 0.0  # died at once; alive() will say so
+    return Spawned(proc.pid, created)
+
+
+def _process(pid: int, create_time: float) -> psutil.Process | None:
+    try:
+        p = psutil.Process(pid)
+        if create_time and abs(p.create_time() - create_time) > 0.05:
+            return None  # the pid was reused by someone else
+        if p.status() == psutil.STATUS_ZOMBIE:
+            _reap(pid)
+            return None
+        return p
+    except psutil.Error:
+        return None
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def alive(pid: int, create_time: float) -> bool:
+    return _process(pid, create_time) is not None
+
+
+def paused(pid: int, create_time: float) -> bool:
+    p = _process(pid, create_time)
+    try:
+        return p is not None and p.status() == psutil.STATUS_STOPPED
+    except psutil.Error:
+        return False
+
+
+def send(pid: int, create_time: float, sig: signal.Signals) -> bool:
+    """Send `sig` if the process is still the one we started. True when sent."""
+    p = _process(pid, create_time)
+    if p is None:
+        return False
+    try:
+        p.send_signal(sig)
+    except psutil.Error:
+        return False
+    return True
+
+
+def wait_gone(pid: int, create_time: float, timeout: float) -> bool:
+    """Wait (bounded) until the process has exited (a zombie counts as exited; our own
+    children are reaped). Polls: psutil's wait() on a non-child waits for the zombie too."""
+    deadline = time.monotonic() + timeout
+    while _process(pid, create_time) is not None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def stop(
+    pid: int,
+    create_time: float,
+    *,
+    sig: signal.Signals = signal.SIGTERM,
+    grace: float = 10.0,
+) -> str:
+    """Stop a process: `sig`, then SIGKILL after `grace` seconds. Returns what it took."""
+    if not alive(pid, create_time):
+        return "not running"
+    send(pid, create_time, sig)
+    send(pid, create_time, signal.SIGCONT)  # a paused process cannot handle SIGTERM
+    if wait_gone(pid, create_time, grace):
+        return f"stopped ({sig.name})"
+    send(pid, create_time, signal.SIGKILL)
+    wait_gone(pid, create_time, 5.0)
+    return f"killed (no exit {grace:g}s after {sig.name})"
+
+
+def tagged(stack_id: str) -> Iterator[psutil.Process]:
+    """Every live process started for `stack_id` (by its SHOPCHAOS_STACK variable)."""
+    me = os.getpid()
+    for p in psutil.process_iter():
+        if p.pid == me:
+            continue
+        try:
+            if p.environ().get(STACK_ENV) == stack_id and p.status() != psutil.STATUS_ZOMBIE:
+                yield p
+        except psutil.Error:
+            continue
+
+
+def kill_tagged(stack_id: str, timeout: float = 5.0) -> list[str]:
+    """SIGKILL every remaining process of `stack_id`; returns descriptions of what it killed."""
+    killed: list[str] = []
+    procs = list(tagged(stack_id))
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            killed.append(f"pid {p.pid} ({p.name()})")
+            p.kill()
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        _reap(p.pid)
+    return killed
+
+
+def tail(log: Path, lines: int = 15) -> str:
+    """The last lines of a log file, for error messages."""
+    try:
+        data = log.read_bytes()[-16384:]
+    except OSError:
+        return "(no log)"
+    text = data.decode("utf-8", errors="replace").splitlines()[-lines:]
+    return "\n".join(text) if text else "(log is empty)"

@@ -1,0 +1,37 @@
+"""Build the platform a command asked for."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from harness.errors import PlatformUnavailableError
+from harness.platforms.base import Platform
+from harness.stack.loader import load_stack
+
+PlatformName = Literal["local", "compose"]
+
+
+def default_state_dir() -> Path:
+    """SHOPCHAOS_HOME, else ./.shopchaos: where stacks keep their state and logs."""
+    return Path(os.environ.get("SHOPCHAOS_HOME", ".shopchaos"))
+
+
+def make_platform(
+    name: PlatformName,
+    *,
+    stack: Path | None = None,
+    state_dir: Path | None = None,
+    entry_port: int = 8080,
+    toxiproxy_port: int = 8474,
+) -> Platform:
+    spec, spec_path = load_stack(stack)
+    root = (state_dir or default_state_dir()) / f"{name}-{spec.name}"
+    if name == "compose":
+        raise PlatformUnavailableError("the Compose platform is not built yet (issue 5)")
+    from harness.platforms.local import LocalPlatform
+
+    return LocalPlatform(
+        spec, root, spec_path=spec_path, entry_port=entry_port, toxiproxy_port=toxiproxy_port
+    )

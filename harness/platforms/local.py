@@ -1,0 +1,636 @@
+"""The local platform: the stack as plain processes on 127.0.0.1 (the embedded default).
+
+Start order: Toxiproxy, PostgreSQL (when asked), the proxies, the database init command, the
+services in the spec's order (LB backend last), then HAProxy with a generated config; each step
+waits for readiness with a deadline. State is kept on disk (local_state.py) after every step, so
+`status`, `down` and `recover` from another process find the stack, and a crash halfway through
+`up` is cleaned up by the next `up` or `down`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+import requests
+
+from harness import tools
+from harness.errors import StackError
+from harness.faultproxy.toxiproxy_client import ToxiproxyClient
+from harness.lb import haproxy_config
+from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.platforms import _postgres, _procs
+from harness.platforms._ports import LOOPBACK, allocate, require_free
+from harness.platforms._readiness import wait_for
+from harness.platforms.base import (
+    Endpoints,
+    InstanceRef,
+    InstanceStatus,
+    ProcessState,
+    Progress,
+    ResolvedOptions,
+    StackOptions,
+    StackStatus,
+    no_progress,
+)
+from harness.platforms.local_state import LocalState, ProcEntry, StateStore
+from harness.stack.model import StackSpec
+
+STATE_DIR_ENV = "SHOPCHAOS_STATE_DIR"
+
+
+class LocalPlatform:
+    name = "local"
+
+    def __init__(
+        self,
+        spec: StackSpec,
+        state_dir: Path,
+        *,
+        spec_path: Path | None = None,
+        entry_port: int = 8080,
+        toxiproxy_port: int = 8474,
+    ) -> None:
+        """entry_port/toxiproxy_port: fixed ports for users; 0 picks free ones (tests)."""
+        self.spec = spec
+        self.state_dir = state_dir.resolve()
+        self.spec_path = spec_path
+        self.entry_port = entry_port
+        self.toxiproxy_port = toxiproxy_port
+        self.store = StateStore(self.state_dir)
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
+        resolved = options.resolve(self.spec)
+        with self.store.locked():
+            existing = self.store.load_lenient()
+            if existing is not None:
+                if existing.complete and self._all_alive(existing):
+                    if existing.options == resolved:
+                        progress("the stack is already up with these options: adopting it")
+                        return self._endpoints(existing)
+                    raise StackError(
+                        "the stack is already up with other options "
+                        f"({_describe(existing.options)})",
+                        hint="run `shopchaos down` first, or bring it up with the same options",
+                    )
+                progress("cleaning up what a previous, unfinished stack left behind")
+                self._teardown(existing, progress)
+            self._teardown_orphans(progress)
+            self._check_tools(resolved)
+            state = self._plan(resolved)
+            self.store.save(state)
+            try:
+                self._start_all(state, progress)
+            except BaseException:
+                progress("start failed: stopping what was started")
+                self._teardown(state, no_progress)
+                raise
+            state.complete = True
+            self.store.save(state)
+            return self._endpoints(state)
+
+    def down(self, progress: Progress = no_progress) -> list[str]:
+        with self.store.locked():
+            state = self.store.load_lenient()
+            stopped = self._teardown(state, progress) if state else []
+            stopped += self._teardown_orphans(progress)
+            return stopped
+
+    def is_up(self) -> bool:
+        state = self.store.load_lenient()
+        return state is not None and state.complete
+
+    def options(self) -> ResolvedOptions | None:
+        state = self.store.load_lenient()
+        return state.options if state is not None and state.complete else None
+
+    def endpoints(self) -> Endpoints:
+        return self._endpoints(self._require())
+
+    # ---------------------------------------------------------------- status
+
+    def status(self) -> StackStatus:
+        state = self._require()
+        endpoints = self._endpoints(state)
+        lb: dict[str, str] = {}
+        haproxy = state.procs.get("haproxy")
+        if haproxy and _procs.alive(haproxy.pid, haproxy.create_time):
+            try:
+                runtime = HAProxyRuntime(endpoints.lb_runtime)
+                lb = {s.server: s.detail for s in runtime.servers(endpoints.lb_backend)}
+            except StackError:
+                lb = {}
+        instances = []
+        for ref in endpoints.instances:
+            entry = state.procs[ref.name]
+            proc = self._proc_state(entry)
+            instances.append(
+                InstanceStatus(
+                    ref=ref,
+                    ident=str(entry.pid),
+                    process=proc,
+                    health=_probe_health(ref.address, entry.ready_path)
+                    if proc != "exited"
+                    else "-",
+                    lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
+                )
+            )
+        components: dict[str, str] = {
+            e.name: self._proc_state(e) for e in state.procs.values() if e.role != "instance"
+        }
+        return StackStatus(
+            platform=self.name,
+            stack=state.stack,
+            options=state.options,
+            endpoints=endpoints,
+            instances=tuple(instances),
+            components=components,
+        )
+
+    def process_state(self, instance: str) -> ProcessState:
+        return self._proc_state(self._entry(instance))
+
+    # ---------------------------------------------------------------- instance operations
+
+    def kill(self, instance: str) -> None:
+        entry = self._entry(instance)
+        _procs.send(entry.pid, entry.create_time, signal.SIGKILL)
+        if not _procs.wait_gone(entry.pid, entry.create_time, 5.0):
+            raise StackError(f"{instance} (pid {entry.pid}) did not die after SIGKILL")
+
+    def terminate(self, instance: str) -> None:
+        entry = self._entry(instance)
+        _procs.stop(entry.pid, entry.create_time, sig=signal.Signals[entry.stop_signal], grace=15)
+
+    def pause(self, instance: str) -> None:
+        entry = self._entry(instance)
+        if not _procs.send(entry.pid, entry.create_time, signal.SIGSTOP):
+            raise StackError(f"cannot pause {instance}: it is not running")
+
+    def resume(self, instance: str) -> None:
+        entry = self._entry(instance)
+        _procs.send(entry.pid, entry.create_time, signal.SIGCONT)
+
+    def start(self, instance: str) -> None:
+        with self.store.locked():
+            state = self._require()
+            entry = state.procs[instance]
+            if self._proc_state(entry) != "exited":
+                return
+            fresh = self._spawn_again(state, entry)
+            state.procs[instance] = fresh
+            self.store.save(state)
+        self._wait_ready(fresh)
+
+    def restart(self, instance: str) -> None:
+        self.terminate(instance)
+        self.start(instance)
+
+    # ---------------------------------------------------------------- internals: planning
+
+    def _check_tools(self, opts: ResolvedOptions) -> None:
+        tools.haproxy()
+        tools.toxiproxy_server()
+        if opts.db == "postgres":
+            for name in ("initdb", "pg_ctl", "postgres"):
+                tools.postgres_bin(name)
+        for svc_name, svc in self.spec.services.items():
+            if svc.local is None:
+                raise StackError(
+                    f"service '{svc_name}' has no `local:` launch section in the stack description",
+                    hint="add local.command, or use --platform compose",
+                )
+
+    def _plan(self, opts: ResolvedOptions) -> LocalState:
+        if self.entry_port:
+            require_free(self.entry_port, "load balancer entry", option="--entry-port")
+        if self.toxiproxy_port:
+            require_free(self.toxiproxy_port, "Toxiproxy API", option="--toxiproxy-port")
+        fixed = {p for p in (self.entry_port, self.toxiproxy_port) if p}
+        proxies = self.spec.proxies(opts.db)
+        n_free = 2 + len(proxies) + 1  # entry/toxiproxy (if 0), proxies, postgres
+        pool = allocate(n_free, exclude=fixed)
+        entry_port = self.entry_port or pool.pop()
+        toxiproxy_port = self.toxiproxy_port or pool.pop()
+        proxy_ports = {name: pool.pop() for name in proxies}
+        pg_port = pool.pop()
+        sock = self.state_dir / "haproxy.sock"
+        if len(str(sock)) > 100:  # AF_UNIX paths are limited to 108 bytes
+            digest = hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:10]
+            sock = Path("/tmp") / f"shopchaos-{digest}.sock"  # noqa: S108 - short, private name
+        if opts.db == "postgres":
+            db = self.spec.database
+            via = proxy_ports.get("database", pg_port)
+            db_url = f"postgresql://{db.user}@{LOOPBACK}:{via}/{db.name}"
+            direct = f"postgresql://{db.user}@{LOOPBACK}:{pg_port}/{db.name}"
+        else:
+            db_url = direct = f"sqlite:///{self.state_dir / 'data' / 'shop.db'}"
+        return LocalState(
+            stack_id=uuid.uuid4().hex[:12],
+            stack=self.spec.name,
+            spec_path=str(self.spec_path) if self.spec_path else None,
+            options=opts,
+            host=LOOPBACK,
+            entry_port=entry_port,
+            toxiproxy_port=toxiproxy_port,
+            runtime_socket=str(sock),
+            proxy_ports=proxy_ports,
+            db_url=db_url,
+            db_direct_url=direct,
+        )
+
+    # ---------------------------------------------------------------- internals: starting
+
+    def _tags(self, state: LocalState) -> dict[str, str]:
+        return {_procs.STACK_ENV: state.stack_id, STATE_DIR_ENV: str(self.state_dir)}
+
+    def _start_all(self, state: LocalState, progress: Progress) -> None:
+        (self.state_dir / "data").mkdir(parents=True, exist_ok=True)
+        self._start_toxiproxy(state, progress)
+        if state.options.db == "postgres":
+            self._start_postgres(state, progress)
+        ports = self._instance_ports(state)
+        self._create_proxies(state, ports, progress)
+        self._init_database(state, progress)
+        for service in self.spec.ordered_services():
+            self._start_service(state, service, ports, progress)
+        self._start_haproxy(state, progress)
+
+    def _start_toxiproxy(self, state: LocalState, progress: Progress) -> None:
+        progress(f"starting Toxiproxy on {state.host}:{state.toxiproxy_port}")
+        entry = self._spawn(
+            state,
+            name="toxiproxy",
+            role="toxiproxy",
+            argv=[
+                str(tools.toxiproxy_server()),
+                "-host",
+                state.host,
+                "-port",
+                str(state.toxiproxy_port),
+            ],
+            env={},
+            port=state.toxiproxy_port,
+        )
+        client = ToxiproxyClient(self._toxiproxy_url(state))
+        wait_for(
+            "Toxiproxy API",
+            client.version,
+            timeout=15,
+            alive=lambda: self._require_alive(entry),
+        )
+
+    def _start_postgres(self, state: LocalState, progress: Progress) -> None:
+        pg_port = int(state.db_direct_url.rsplit(":", 1)[1].split("/", 1)[0])
+        progress(f"starting a private PostgreSQL cluster on {state.host}:{pg_port}")
+        db = self.spec.database
+        cluster = _postgres.start(pg_port, db.user, db.name, self._tags(state))
+        state.pg_dir = str(cluster.root)
+        state.procs["postgres"] = ProcEntry(
+            name="postgres",
+            role="postgres",
+            pid=cluster.pid,
+            create_time=cluster.create_time,
+            argv=["postgres", "-D", str(cluster.data)],
+            log=str(cluster.log),
+            port=pg_port,
+            user=cluster.user,
+            stop_signal="SIGINT",  # PostgreSQL's "fast" shutdown
+        )
+        self.store.save(state)
+
+    def _instance_ports(self, state: LocalState) -> dict[str, int]:
+        names = [
+            n for svc in self.spec.ordered_services() for n in self._instance_names(state, svc)
+        ]
+        used = {state.entry_port, state.toxiproxy_port, *state.proxy_ports.values()}
+        return dict(zip(names, allocate(len(names), exclude=used), strict=True))
+
+    def _instance_names(self, state: LocalState, service: str) -> list[str]:
+        return self.spec.instance_names(service, state.options.replicas)
+
+    def _create_proxies(self, state: LocalState, ports: dict[str, int], progress: Progress) -> None:
+        client = ToxiproxyClient(self._toxiproxy_url(state))
+        for name, dep in self.spec.proxies(state.options.db).items():
+            if dep.upstream == "database":
+                upstream = state.db_direct_url.split("@", 1)[1].split("/", 1)[0]
+            else:
+                first = self._instance_names(state, dep.upstream)[0]
+                upstream = f"{state.host}:{ports[first]}"
+            listen = f"{state.host}:{state.proxy_ports[name]}"
+            progress(f"proxy {name}: {listen} -> {upstream}")
+            client.ensure_proxy(name, listen=listen, upstream=upstream)
+
+    def _context(self, state: LocalState, instance: str, port: int) -> dict[str, object]:
+        return {
+            "python": sys.executable,
+            "host": state.host,
+            "port": port,
+            "instance": instance,
+            "state_dir": str(self.state_dir / "data"),
+            "db_url": state.db_url,
+            "dep_url": {n: f"http://{state.host}:{p}" for n, p in state.proxy_ports.items()},
+            "dep_addr": {n: f"{state.host}:{p}" for n, p in state.proxy_ports.items()},
+        }
+
+    def _init_database(self, state: LocalState, progress: Progress) -> None:
+        template = self.spec.database.init
+        if not template:
+            return
+        progress(f"initialising the database ({state.options.db})")
+        ctx = self._context(state, "init", 0)
+        argv = [part.format_map(ctx) for part in template]
+        log = self.state_dir / "logs" / "db-init.log"
+        spawned = _procs.spawn(argv, env=self._tags(state), log=log, stack_id=state.stack_id)
+        if not _procs.wait_gone(spawned.pid, spawned.create_time, 120):
+            raise StackError("the database init command did not finish within 120 s")
+
+    def _start_service(
+        self, state: LocalState, service: str, ports: dict[str, int], progress: Progress
+    ) -> None:
+        svc = self.spec.services[service]
+        launch = svc.local
+        assert launch is not None  # checked in _check_tools
+        env_extra = state.options.backend_env if service == self.spec.load_balancer.backend else {}
+        entries = []
+        for name in self._instance_names(state, service):
+            ctx = self._context(state, name, ports[name])
+            argv = [part.format_map(ctx) for part in launch.command]
+            env = {k: v.format_map(ctx) for k, v in launch.env.items()} | env_extra
+            progress(f"starting {name} on {state.host}:{ports[name]}")
+            entries.append(
+                self._spawn(
+                    state,
+                    name=name,
+                    role="instance",
+                    service=service,
+                    argv=argv,
+                    env=env,
+                    port=ports[name],
+                    stop_signal=launch.stop_signal,
+                    ready_path=svc.health.ready,
+                    ready_timeout=launch.ready_timeout,
+                )
+            )
+        for entry in entries:
+            self._wait_ready(entry)
+        progress(f"{service}: {len(entries)} ready")
+
+    def _start_haproxy(self, state: LocalState, progress: Progress) -> None:
+        backend = self.spec.load_balancer.backend
+        servers = [
+            haproxy_config.Server(e.name, f"{state.host}:{e.port}")
+            for e in state.procs.values()
+            if e.service == backend
+        ]
+        text = haproxy_config.render(
+            stack=state.stack,
+            profile=state.options.lb_profile,
+            host=state.host,
+            entry_port=state.entry_port,
+            backend=backend,
+            check_path=self.spec.check_path(),
+            servers=servers,
+            runtime_socket=state.runtime_socket,
+        )
+        cfg = haproxy_config.write(self.state_dir / "haproxy.cfg", text)
+        binary = str(tools.haproxy())
+        check = _run_check([binary, "-c", "-q", "-f", str(cfg)])
+        if check:
+            raise StackError(f"HAProxy rejected the generated config {cfg}:\n{check}")
+        progress(
+            f"starting HAProxy on {state.host}:{state.entry_port} "
+            f"({state.options.lb_profile} profile)"
+        )
+        entry = self._spawn(
+            state,
+            name="haproxy",
+            role="haproxy",
+            argv=[binary, "-db", "-f", str(cfg)],
+            env={},
+            port=state.entry_port,
+        )
+        runtime = HAProxyRuntime(f"unix:{state.runtime_socket}")
+
+        def all_up() -> bool:
+            servers_now = runtime.servers(backend)
+            return bool(servers_now) and all(s.detail == "UP" for s in servers_now)
+
+        wait_for(
+            "HAProxy to mark every backend server UP",
+            all_up,
+            timeout=20,
+            alive=lambda: self._require_alive(entry),
+        )
+
+    def _spawn(
+        self,
+        state: LocalState,
+        *,
+        name: str,
+        role: str,
+        argv: list[str],
+        env: dict[str, str],
+        port: int | None,
+        service: str | None = None,
+        stop_signal: str = "SIGTERM",
+        ready_path: str | None = None,
+        ready_timeout: float = 30.0,
+    ) -> ProcEntry:
+        log = self.state_dir / "logs" / f"{name}.log"
+        spawned = _procs.spawn(
+            argv, env={**env, **self._tags(state)}, log=log, stack_id=state.stack_id
+        )
+        entry = ProcEntry.model_validate(
+            {
+                "name": name,
+                "role": role,
+                "service": service,
+                "pid": spawned.pid,
+                "create_time": spawned.create_time,
+                "argv": argv,
+                "env": env,
+                "log": str(log),
+                "port": port,
+                "stop_signal": stop_signal,
+                "ready_path": ready_path,
+                "ready_timeout": ready_timeout,
+            }
+        )
+        state.procs[name] = entry
+        self.store.save(state)
+        return entry
+
+    def _spawn_again(self, state: LocalState, entry: ProcEntry) -> ProcEntry:
+        spawned = _procs.spawn(
+            entry.argv,
+            env={**entry.env, **self._tags(state)},
+            log=Path(entry.log),
+            stack_id=state.stack_id,
+        )
+        return entry.model_copy(update={"pid": spawned.pid, "create_time": spawned.create_time})
+
+    def _wait_ready(self, entry: ProcEntry) -> None:
+        if entry.ready_path is None or entry.port is None:
+            return
+        url = f"http://{LOOPBACK}:{entry.port}{entry.ready_path}"
+
+        def ready() -> bool:
+            try:
+                return requests.get(url, timeout=0.5).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_for(
+            f"{entry.name} to be ready ({url})",
+            ready,
+            timeout=entry.ready_timeout,
+            alive=lambda: self._require_alive(entry),
+        )
+
+    def _require_alive(self, entry: ProcEntry) -> None:
+        if not _procs.alive(entry.pid, entry.create_time):
+            raise StackError(
+                f"{entry.name} exited during start-up; last lines of {entry.log}:\n"
+                + _procs.tail(Path(entry.log)),
+                hint="fix the cause above; `shopchaos up` cleaned up what it had started",
+            )
+
+    # ---------------------------------------------------------------- internals: stopping
+
+    def _teardown(self, state: LocalState, progress: Progress) -> list[str]:
+        """Stop in reverse dependency order: HAProxy, LB backend, other services, infra."""
+        backend = self.spec.load_balancer.backend
+        tiers: list[list[ProcEntry]] = [
+            [e for e in state.procs.values() if e.role == "haproxy"],
+            [e for e in state.procs.values() if e.service == backend],
+            [e for e in state.procs.values() if e.role == "instance" and e.service != backend],
+            [e for e in state.procs.values() if e.role == "toxiproxy"],
+            [e for e in state.procs.values() if e.role == "postgres"],
+        ]
+        stopped: list[str] = []
+        for tier in tiers:
+            running = [e for e in tier if _procs.alive(e.pid, e.create_time)]
+            for e in running:  # signal the whole tier first, then wait: parallel graceful stops
+                _procs.send(e.pid, e.create_time, signal.Signals[e.stop_signal])
+                _procs.send(e.pid, e.create_time, signal.SIGCONT)
+            for e in running:
+                how = _procs.stop(e.pid, e.create_time, sig=signal.Signals[e.stop_signal], grace=15)
+                how = "stopped" if how == "not running" else how
+                progress(f"{e.name}: {how}")
+                stopped.append(f"{e.name} (pid {e.pid}): {how}")
+        for leftover in _procs.kill_tagged(state.stack_id):
+            progress(f"killed leftover {leftover}")
+            stopped.append(f"leftover {leftover}: killed")
+        if state.pg_dir:
+            _postgres.remove(Path(state.pg_dir))
+        sock = Path(state.runtime_socket)
+        if sock.exists():
+            sock.unlink()
+        self.store.remove()
+        return stopped
+
+    def _teardown_orphans(self, progress: Progress) -> list[str]:
+        """Processes tagged with this state dir but unknown to the state file (lost state)."""
+        import psutil
+
+        killed = []
+        for p in list(psutil.process_iter()):
+            try:
+                if p.environ().get(STATE_DIR_ENV) != str(self.state_dir):
+                    continue
+                desc = f"pid {p.pid} ({p.name()})"
+                p.kill()
+                p.wait(timeout=5)
+            except psutil.Error:
+                continue
+            progress(f"killed orphan {desc}")
+            killed.append(f"orphan {desc}: killed")
+        return killed
+
+    # ---------------------------------------------------------------- internals: reading
+
+    def _require(self) -> LocalState:
+        state = self.store.load()
+        if state is None or not state.complete:
+            raise StackError(
+                f"no local stack is up (state dir {self.state_dir})",
+                hint="start one with `shopchaos up`",
+            )
+        return state
+
+    def _entry(self, instance: str) -> ProcEntry:
+        state = self._require()
+        entry = state.procs.get(instance)
+        if entry is None or entry.role != "instance":
+            known = ", ".join(n for n, e in state.procs.items() if e.role == "instance")
+            raise StackError(f"no instance named '{instance}'", hint=f"instances: {known}")
+        return entry
+
+    def _all_alive(self, state: LocalState) -> bool:
+        infra = [e for e in state.procs.values() if e.role != "instance"]
+        return bool(state.procs) and all(_procs.alive(e.pid, e.create_time) for e in infra)
+
+    @staticmethod
+    def _proc_state(entry: ProcEntry) -> ProcessState:
+        if not _procs.alive(entry.pid, entry.create_time):
+            return "exited"
+        return "paused" if _procs.paused(entry.pid, entry.create_time) else "running"
+
+    def _toxiproxy_url(self, state: LocalState) -> str:
+        return f"http://{state.host}:{state.toxiproxy_port}"
+
+    def _endpoints(self, state: LocalState) -> Endpoints:
+        backend = self.spec.load_balancer.backend
+        instances = tuple(
+            InstanceRef(
+                name=e.name,
+                service=e.service or e.name,
+                address=f"{state.host}:{e.port}",
+                lb_server=e.name if e.service == backend else None,
+            )
+            for e in state.procs.values()
+            if e.role == "instance"
+        )
+        service_urls: dict[str, str] = {}
+        for inst in instances:
+            service_urls.setdefault(inst.service, f"http://{inst.address}")
+        return Endpoints(
+            entry_url=f"http://{state.host}:{state.entry_port}",
+            toxiproxy_url=self._toxiproxy_url(state),
+            lb_runtime=f"unix:{state.runtime_socket}",
+            lb_backend=backend,
+            instances=instances,
+            proxies={name: name for name in state.proxy_ports},
+            database_url=state.db_direct_url,
+            service_urls=service_urls,
+        )
+
+
+def _probe_health(address: str, path: str | None) -> str:
+    if path is None:
+        return "-"
+    try:
+        r = requests.get(f"http://{address}{path}", timeout=0.5)
+    except requests.RequestException:
+        return "unreachable"
+    return "ready" if r.status_code == 200 else f"unready ({r.status_code})"
+
+
+def _run_check(argv: list[str]) -> str:
+    import subprocess
+
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    return "" if done.returncode == 0 else (done.stderr or done.stdout).strip()
+
+
+def _describe(opts: ResolvedOptions) -> str:
+    return (
+        f"replicas={opts.replicas}, db={opts.db}, profile={opts.profile}, "
+        f"lb_profile={opts.lb_profile}"
+    )

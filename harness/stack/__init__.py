@@ -1,0 +1,1 @@
+"""The stack as data: what services a stack has and how to start them."""

@@ -1,0 +1,178 @@
+"""The stack as data: services, replica groups, dependencies behind Toxiproxy, the load balancer.
+
+The sample shop ships one of these (sample_shop/stack.yaml); a team can write one for its own
+services. Nothing in harness/ knows the sample shop's names beyond that default file.
+
+Local launch commands are templates. Placeholders: {python} (this interpreter), {host},
+{port} (the instance's port), {instance} (e.g. shop-2), {state_dir}, {db_url}, {dep_url[NAME]}
+(http://host:port of dependency NAME's Toxiproxy listener), {dep_addr[NAME]} (host:port).
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+LbProfileName = Literal["defaults", "fast-checks", "recommended"]
+DbKind = Literal["sqlite", "postgres"]
+
+PLACEHOLDERS = {"python", "host", "port", "instance", "state_dir", "db_url", "dep_url", "dep_addr"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Health(_Strict):
+    live: str = "/healthz"
+    ready: str = "/readyz"
+
+
+class LocalLaunch(_Strict):
+    """How the local platform starts one instance of a service."""
+
+    command: list[str] = Field(min_length=1)
+    env: dict[str, str] = Field(default_factory=dict)
+    ready_timeout: float = Field(default=30.0, gt=0)
+    stop_signal: Literal["SIGTERM", "SIGINT"] = "SIGTERM"
+
+
+class Service(_Strict):
+    description: str = ""
+    replicas: PositiveInt = 1
+    health: Health = Health()
+    local: LocalLaunch | None = None
+    compose_service: str | None = None  # Compose service name, defaults to the key
+    port: int | None = None  # container port on Compose
+
+
+class Dependency(_Strict):
+    """A dependency reached through a Toxiproxy proxy of the same name."""
+
+    description: str = ""
+    upstream: str  # a service name, or "database"
+    protocol: Literal["http", "tcp"] = "http"
+
+
+class LoadBalancer(_Strict):
+    backend: str  # the service whose replicas sit behind the load balancer
+    profile: LbProfileName = "recommended"
+    check_path: str | None = None  # defaults to the backend service's ready endpoint
+
+
+class DatabaseSpec(_Strict):
+    kind: DbKind = "sqlite"
+    name: str = "shop"
+    user: str = "shop"
+    proxied: bool = True  # with PostgreSQL, put a Toxiproxy proxy named "database" in front
+    init: list[str] | None = None  # command template run once before the services start
+
+
+class Profile(_Strict):
+    """A named configuration a scenario can ask for (e.g. resilience patterns switched off)."""
+
+    description: str = ""
+    env: dict[str, str] = Field(default_factory=dict)  # extra env for the LB backend service
+    lb_profile: LbProfileName | None = None
+
+
+class StackSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")
+    description: str = ""
+    services: dict[str, Service]
+    dependencies: dict[str, Dependency] = Field(default_factory=dict)
+    load_balancer: LoadBalancer
+    database: DatabaseSpec = DatabaseSpec()
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+    start_order: list[str] | None = None  # services in start order; LB backend last by default
+    load_user_classes: str | None = None  # module:Class,... for Locust; None = the sample shop's
+
+    @model_validator(mode="after")
+    def _check_references(self) -> StackSpec:
+        names = set(self.services)
+        if self.load_balancer.backend not in names:
+            raise ValueError(
+                f"load_balancer.backend '{self.load_balancer.backend}' is not a service "
+                f"(services: {', '.join(sorted(names))})"
+            )
+        for dep_name, dep in self.dependencies.items():
+            if dep.upstream not in names and dep.upstream != "database":
+                raise ValueError(
+                    f"dependencies.{dep_name}.upstream '{dep.upstream}' is not a service or "
+                    "'database'"
+                )
+        for svc_name, svc in self.services.items():
+            if svc.local is None:
+                continue
+            for i, part in enumerate([*svc.local.command, *svc.local.env.values()]):
+                for field in _fields(part):
+                    root = field.split("[", 1)[0]
+                    if root not in PLACEHOLDERS:
+                        raise ValueError(
+                            f"services.{svc_name}.local: unknown placeholder {{{field}}} "
+                            f"(item {i}); known: {', '.join(sorted(PLACEHOLDERS))}"
+                        )
+                    if "[" in field:
+                        dep_ref = field.split("[", 1)[1].rstrip("]")
+                        if dep_ref not in self.dependencies:
+                            raise ValueError(
+                                f"services.{svc_name}.local: {{{field}}} names no dependency"
+                            )
+        if self.start_order is not None:
+            missing = names - set(self.start_order)
+            unknown = set(self.start_order) - names
+            if missing or unknown:
+                raise ValueError(
+                    f"start_order must list every service once (missing: {sorted(missing)}, "
+                    f"unknown: {sorted(unknown)})"
+                )
+        return self
+
+    def ordered_services(self) -> list[str]:
+        """Start order: dependencies first, the LB backend last."""
+        if self.start_order is not None:
+            return list(self.start_order)
+        backend = self.load_balancer.backend
+        return [n for n in self.services if n != backend] + [backend]
+
+    def instance_names(self, service: str, backend_replicas: int | None = None) -> list[str]:
+        """Instance names of a service: "payment" for a singleton, "shop-1".."shop-N" for the
+        LB backend (always numbered) or any replicated service."""
+        backend = service == self.load_balancer.backend
+        n = (
+            (backend_replicas or self.services[service].replicas)
+            if backend
+            else (self.services[service].replicas)
+        )
+        if n == 1 and not backend:
+            return [service]
+        return [f"{service}-{i}" for i in range(1, n + 1)]
+
+    def all_instance_names(self, backend_replicas: int | None = None) -> list[str]:
+        return [
+            n for s in self.ordered_services() for n in self.instance_names(s, backend_replicas)
+        ]
+
+    def check_path(self) -> str:
+        return (
+            self.load_balancer.check_path or self.services[self.load_balancer.backend].health.ready
+        )
+
+    def proxies(self, db_kind: DbKind) -> dict[str, Dependency]:
+        """The Toxiproxy proxies this stack needs with the given database."""
+        deps = {
+            n: d
+            for n, d in self.dependencies.items()
+            if d.upstream != "database" or db_kind != "sqlite"
+        }
+        if db_kind == "postgres" and self.database.proxied and "database" not in deps:
+            deps["database"] = Dependency(
+                upstream="database", protocol="tcp", description="PostgreSQL"
+            )
+        return deps
+
+
+def _fields(template: str) -> list[str]:
+    return [f for _, f, _, _ in string.Formatter().parse(template) if f]

@@ -1,0 +1,1 @@
+"""The sample shop: shop, payment provider and shipping provider (FastAPI + uvicorn)."""

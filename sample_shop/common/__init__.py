@@ -1,0 +1,1 @@
+"""Pieces the three services share: settings from the environment, JSON logs, request ids."""

@@ -1,0 +1,72 @@
+"""The shop's tables (SQLAlchemy Core): the same schema on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sku", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("price_cents", Integer, nullable=False),
+    Column("stock", BigInteger, nullable=False),
+    CheckConstraint("stock >= 0", name="stock_not_negative"),
+)
+
+carts = Table(
+    "carts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("created_at", Float, nullable=False),
+)
+
+cart_items = Table(
+    "cart_items",
+    metadata,
+    Column("cart_id", String(36), ForeignKey("carts.id"), primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    Column("price_cents", Integer, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("idempotency_key", String(200), unique=True, nullable=True),
+    Column("cart_id", String(36), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | confirmed | failed
+    Column("total_cents", Integer, nullable=False),
+    Column("shipping_cents", Integer, nullable=False),
+    Column("payment_authorization_id", String(64)),
+    Column("payment_charge_id", String(64)),
+    Column("shipping_status", String(16), nullable=False),  # pending | labelled
+    Column("shipping_label_id", String(64)),
+    Column("failure", String(200)),
+    Column("instance", String(64)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("order_id", String(36), ForeignKey("orders.id"), primary_key=True),
+    Column("product_id", Integer, primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    Column("price_cents", Integer, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The payment provider: authorize, capture, refund, with idempotency keys and a ledger."""

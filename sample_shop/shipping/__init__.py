@@ -1,0 +1,1 @@
+"""The shipping provider: quotes and labels (idempotent by key)."""

@@ -1,0 +1,1 @@
+"""The shop service: catalog, cart, checkout (FastAPI, run by uvicorn with --factory)."""
