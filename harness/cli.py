@@ -15,12 +15,14 @@ from __future__ import annotations
 import sys
 from enum import IntEnum
 
+import click
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from harness import errors
 from harness.commands import register_all
+from harness.record.model import Status
 
 
 class Exit(IntEnum):
@@ -39,6 +41,15 @@ EXIT_CODES: list[tuple[type[errors.HarnessError], Exit]] = [
     (errors.Interrupted, Exit.INTERRUPTED),
     (errors.HarnessError, Exit.HARNESS_ERROR),  # the base: every other typed error
 ]
+
+
+STATUS_EXIT: dict[Status, Exit] = {
+    Status.PASSED: Exit.OK,
+    Status.FAILED: Exit.EXPECTATION_FAILED,
+    Status.ABORTED: Exit.ABORTED,
+    Status.ERROR: Exit.HARNESS_ERROR,
+    Status.INTERRUPTED: Exit.INTERRUPTED,
+}
 
 
 def exit_code_for(error: errors.HarnessError) -> Exit:
@@ -68,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app and turn typed errors into exit codes."""
     err = Console(stderr=True)
     try:
-        result = app(args=argv, standalone_mode=False)
+        return _result_code(app(args=argv, standalone_mode=False))
     except errors.HarnessError as e:
         code = exit_code_for(e)
         style = "yellow" if code == Exit.INTERRUPTED else "red"
@@ -76,20 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         if e.hint:
             err.print(Text.assemble(("hint: ", "dim"), e.hint), highlight=False)
         return int(code)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
+    except (KeyboardInterrupt, click.Abort):
+        err.print(Text("interrupted", style="yellow"))
         return int(Exit.INTERRUPTED)
-    except typer.Exit as e:
+    except click.exceptions.Exit as e:
         return int(e.exit_code)
-    except typer.Abort:
-        return int(Exit.INTERRUPTED)
-    except Exception as e:  # click's usage errors arrive here in non-standalone mode
-        import click
+    except click.ClickException as e:  # usage errors, in non-standalone mode
+        e.show()
+        return int(Exit.BAD_INPUT)
 
-        if isinstance(e, click.ClickException):
-            e.show()
-            return int(Exit.BAD_INPUT)
-        raise
+
+def _result_code(result: object) -> int:
+    """A command returns a run Status (mapped here), an int, or nothing (success)."""
+    if isinstance(result, Status):
+        return int(STATUS_EXIT[result])
     return result if isinstance(result, int) else int(Exit.OK)
 
 

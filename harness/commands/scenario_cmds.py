@@ -1,0 +1,88 @@
+"""`shopchaos validate` and `shopchaos list`: check and browse scenario files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from harness import tools
+from harness.commands._common import StackOpt, console
+from harness.faults.registry import fault_types
+from harness.scenario import loader
+from harness.scenario.durations import format_duration
+from harness.stack.loader import load_stack
+
+ScenariosDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--scenarios",
+        help="The scenario library. Default: $SHOPCHAOS_SCENARIOS, ./scenarios, or the "
+        "project's scenarios/.",
+        file_okay=False,
+    ),
+]
+
+
+def scenarios_dir(given: Path | None) -> Path:
+    if given is not None:
+        return given
+    if env := os.environ.get(loader.SCENARIO_DIR_ENV):
+        return Path(env)
+    here = Path("scenarios")
+    if here.is_dir():
+        return here
+    root = tools.project_root()
+    return root / "scenarios" if root else here
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+    app.command("list")(list_cmd)
+    app.command("faults")(faults_cmd)
+
+
+def validate(
+    files: Annotated[
+        list[Path], typer.Argument(help="Scenario files to check.", exists=True, dir_okay=False)
+    ],
+    stack: StackOpt = None,
+) -> None:
+    """Check scenario files against the schema and the stack; list every problem with its
+    file, line and key, and a hint. Exit code 2 when any file has a problem."""
+    spec, _ = load_stack(stack)
+    loaded = loader.load_many(files, spec)
+    for item in loaded:
+        console.print(f"[green]ok[/] {item.path}: {item.scenario.name}")
+
+
+def list_cmd(scenarios: ScenariosDirOpt = None, stack: StackOpt = None) -> None:
+    """List the scenario library: name, tags, faults, and what each rehearses."""
+    spec, _ = load_stack(stack)
+    directory = scenarios_dir(scenarios)
+    loaded = loader.load_many(loader.discover(directory), spec)
+    table = Table(title=f"scenarios in {directory}", title_justify="left", show_lines=True)
+    for col in ("name", "tags", "faults", "description"):
+        table.add_column(col)
+    for item in loaded:
+        sc = item.scenario
+        faults = []
+        for f, fid in zip(sc.faults, sc.fault_ids(), strict=True):
+            when = f"at {format_duration(f.at)}"
+            length = f" for {format_duration(f.duration)}" if f.duration else " until the end"
+            faults.append(f"{fid} ({getattr(f, 'type', '?')}) {when}{length}")
+        table.add_row(sc.name, ", ".join(sc.tags), "\n".join(faults) or "-", sc.description)
+    console.print(table)
+
+
+def faults_cmd() -> None:
+    """List the fault types a scenario can use (docs/faults.md has their options)."""
+    table = Table(title="fault types", title_justify="left")
+    for col in ("type", "family", "what it does"):
+        table.add_column(col)
+    for ft in sorted(fault_types().values(), key=lambda f: (f.family, f.name)):
+        table.add_row(ft.name, ft.family, ft.summary)
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Faults, one module per family, registered by name (registry.py); docs/faults.md."""

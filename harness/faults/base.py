@@ -1,0 +1,67 @@
+"""The Fault protocol, the context faults are built with, and the fields every fault spec has.
+
+A fault family is one module (instance.py, dependency.py, network.py) that defines pydantic spec
+models (each with a `type` literal) and registers a builder per type (registry.py). A built
+Fault has apply() and revert(); revert() is idempotent and safe after a partial apply().
+docs/faults.md explains how to add one.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.faultproxy.toxiproxy_client import ToxiproxyClient
+from harness.platforms.base import Endpoints, Platform, Progress, no_progress
+from harness.scenario.durations import Duration
+
+
+class FaultSpec(BaseModel):
+    """Fields every fault has. Subclasses add `type: Literal[...]` and their own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.-]{1,40}$", description="a name for reports"
+    )
+    description: str = ""
+    at: Duration = Field(default=0.0, ge=0, description="offset from the start of the fault phase")
+    duration: Duration | None = Field(
+        default=None,
+        gt=0,
+        description="how long the fault stays; omit to keep it until the end of the run",
+    )
+
+
+class LoadControl(Protocol):
+    """The running load, for faults that change it (a traffic surge)."""
+
+    base_users: int
+
+    def set_users(self, users: int, spawn_rate: float | None = None) -> None: ...
+
+
+@dataclass
+class FaultContext:
+    platform: Platform
+    endpoints: Endpoints
+    toxiproxy: ToxiproxyClient
+    rng: random.Random
+    progress: Progress = no_progress
+    load: LoadControl | None = None
+
+
+@runtime_checkable
+class Fault(Protocol):
+    id: str
+    kind: str  # the spec's type, e.g. "kill", "latency"
+    target: str  # what it hits, for people: "shop-2", "payment (downstream)"
+    self_healing: bool  # recovery is expected while the fault is in force (docs/metrics.md)
+
+    def apply(self) -> None: ...
+
+    def revert(self) -> None:
+        """Undo apply(). Idempotent; safe when apply() failed halfway."""

@@ -1,0 +1,56 @@
+"""Throughput, error rate and latency percentiles per time bucket (by request start time)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.measure.stats import percentile_sorted
+from harness.measure.timeline import RequestRecord
+
+
+@dataclass(frozen=True)
+class Bucket:
+    t: float  # bucket start
+    width: float
+    requests: int
+    failures: int
+    rps: float
+    error_rate: float | None
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+
+def bucketize(
+    records: Sequence[RequestRecord], start: float, end: float, width: float
+) -> list[Bucket]:
+    """Buckets [start + i*width, start + (i+1)*width) up to `end`; empty ones included."""
+    if width <= 0:
+        raise ValueError("bucket width must be > 0")
+    n = max(0, int((end - start) / width + 0.999999))
+    durations: list[list[float]] = [[] for _ in range(n)]
+    failures = [0] * n
+    for r in records:
+        i = int((r.t - start) // width)
+        if 0 <= i < n:
+            durations[i].append(r.duration)
+            failures[i] += r.failed
+    out = []
+    for i in range(n):
+        d = sorted(durations[i])
+        count = len(d)
+        out.append(
+            Bucket(
+                t=start + i * width,
+                width=width,
+                requests=count,
+                failures=failures[i],
+                rps=count / width,
+                error_rate=failures[i] / count if count else None,
+                p50=percentile_sorted(d, 50),
+                p95=percentile_sorted(d, 95),
+                p99=percentile_sorted(d, 99),
+            )
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Scenario files: schema, loader with located errors, and the runner."""

@@ -1,0 +1,244 @@
+"""Check a trial against the scenario's `expect:` block: expected, observed, verdict.
+
+Fault-level expectations are checked for every fault of the scenario (scope "fault:<id>").
+A fault that caused no failed request has no time to detect: that passes ("no impact").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from harness.record.model import Check, FaultRecord, Stats, TrialRecord
+from harness.scenario.schema import Scenario
+
+
+def fmt_seconds(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v * 1000:.0f}ms" if v < 1 else f"{v:.2f}s"
+
+
+def fmt_rate(v: float | None) -> str:
+    return "-" if v is None else f"{v * 100:.2f}%"
+
+
+def fmt_plain(v: float | None) -> str:
+    return "-" if v is None else f"{v:g}"
+
+
+def _at_most(
+    name: str,
+    scope: str,
+    limit: float,
+    value: float | None,
+    fmt: Callable[[float | None], str],
+    *,
+    missing: str = "no data",
+    missing_passes: bool = False,
+) -> Check:
+    if value is None:
+        verdict = "pass" if missing_passes else "fail"
+        return Check(
+            name=name,
+            scope=scope,
+            expected=f"<= {fmt(limit)}",
+            observed=missing,
+            verdict=verdict,
+            limit=limit,
+        )
+    return Check(
+        name=name,
+        scope=scope,
+        expected=f"<= {fmt(limit)}",
+        observed=fmt(value),
+        verdict="pass" if value <= limit + 1e-12 else "fail",
+        limit=limit,
+        value=value,
+    )
+
+
+def _at_least(
+    name: str, scope: str, limit: float, value: float | None, fmt: Callable[[float | None], str]
+) -> Check:
+    if value is None:
+        return Check(
+            name=name,
+            scope=scope,
+            expected=f">= {fmt(limit)}",
+            observed="no data",
+            verdict="fail",
+            limit=limit,
+        )
+    return Check(
+        name=name,
+        scope=scope,
+        expected=f">= {fmt(limit)}",
+        observed=fmt(value),
+        verdict="pass" if value >= limit - 1e-12 else "fail",
+        limit=limit,
+        value=value,
+    )
+
+
+def check_trial(scenario: Scenario, trial: TrialRecord) -> list[Check]:
+    e = scenario.expect
+    checks: list[Check] = []
+    overall = trial.overall
+    if overall is not None:
+        if e.max_error_rate is not None:
+            checks.append(
+                _at_most("max_error_rate", "run", e.max_error_rate, overall.error_rate, fmt_rate)
+            )
+        if e.max_p95 is not None:
+            checks.append(_at_most("max_p95", "run", e.max_p95, overall.p95, fmt_seconds))
+    for name, req in e.requests.items():
+        found = next((s for s in trial.by_request if s.name == name), None)
+        checks.extend(_request_checks(name, req.max_error_rate, req.max_p95, found))
+    for fault in trial.faults:
+        checks.extend(_fault_checks(scenario, fault))
+    return checks
+
+
+def _request_checks(
+    name: str, max_error_rate: float | None, max_p95: float | None, found: Stats | None
+) -> list[Check]:
+    scope = f"request:{name}"
+    out = []
+    if max_error_rate is not None:
+        out.append(
+            _at_most(
+                "max_error_rate",
+                scope,
+                max_error_rate,
+                found.error_rate if found else None,
+                fmt_rate,
+                missing="no such request",
+            )
+        )
+    if max_p95 is not None:
+        out.append(
+            _at_most(
+                "max_p95",
+                scope,
+                max_p95,
+                found.p95 if found else None,
+                fmt_seconds,
+                missing="no such request",
+            )
+        )
+    return out
+
+
+def _fault_checks(scenario: Scenario, fault: FaultRecord) -> list[Check]:
+    e = scenario.expect
+    m = fault.metrics
+    scope = f"fault:{fault.id}"
+    out: list[Check] = []
+    if fault.t_inject is None:
+        return [
+            Check(
+                name="applied",
+                scope=scope,
+                expected="fault applied",
+                observed=fault.apply_error or "not applied",
+                verdict="fail",
+            )
+        ]
+    if e.max_error_rate_during_fault is not None:
+        rate = None if m.availability is None else 1 - m.availability
+        out.append(
+            _at_most(
+                "max_error_rate_during_fault", scope, e.max_error_rate_during_fault, rate, fmt_rate
+            )
+        )
+    if e.min_availability is not None:
+        out.append(
+            _at_least("min_availability", scope, e.min_availability, m.availability, fmt_rate)
+        )
+    if e.max_time_to_detect is not None:
+        out.append(
+            _at_most(
+                "max_time_to_detect",
+                scope,
+                e.max_time_to_detect,
+                m.time_to_detect,
+                fmt_seconds,
+                missing="no impact",
+                missing_passes=True,
+            )
+        )
+    if e.max_time_to_recover is not None:
+        out.append(
+            _at_most(
+                "max_time_to_recover",
+                scope,
+                e.max_time_to_recover,
+                m.time_to_recover,
+                fmt_seconds,
+                missing="never recovered",
+            )
+        )
+    if e.recovers:
+        ok = m.time_to_recover is not None
+        out.append(
+            Check(
+                name="recovers",
+                scope=scope,
+                expected="recovers",
+                observed=fmt_seconds(m.time_to_recover) if ok else "never recovered",
+                verdict="pass" if ok else "fail",
+            )
+        )
+    if e.max_p95_inflation is not None:
+        out.append(
+            _at_most(
+                "max_p95_inflation",
+                scope,
+                e.max_p95_inflation,
+                m.p95_inflation,
+                lambda v: "-" if v is None else f"{v:.2f}x",
+            )
+        )
+    if e.max_errors_per_fault is not None:
+        out.append(
+            _at_most(
+                "max_errors_per_fault",
+                scope,
+                e.max_errors_per_fault,
+                m.errors,
+                lambda v: "-" if v is None else f"{v:.0f}",
+            )
+        )
+    if e.max_users_affected is not None:
+        out.append(
+            _at_most(
+                "max_users_affected",
+                scope,
+                e.max_users_affected,
+                m.users_affected_share if m.users_active else 0.0,
+                fmt_rate,
+            )
+        )
+    if e.min_delivered_ratio is not None:
+        out.append(
+            _at_least(
+                "min_delivered_ratio",
+                scope,
+                e.min_delivered_ratio,
+                m.delivered_ratio,
+                lambda v: "-" if v is None else f"{v:.2f}",
+            )
+        )
+    if e.lb_marks_down:
+        ok = m.lb_down_after is not None
+        out.append(
+            Check(
+                name="lb_marks_down",
+                scope=scope,
+                expected="LB marks it down",
+                observed=f"after {fmt_seconds(m.lb_down_after)}" if ok else "never",
+                verdict="pass" if ok else "fail",
+                value=m.lb_down_after,
+            )
+        )
+    return out

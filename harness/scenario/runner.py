@@ -1,0 +1,288 @@
+"""Run scenarios: bring the stack to what each needs, run its trials, write the run record.
+
+The record (reports/<run_id>/record.json) is written after every trial, so an interrupted run
+still leaves what it measured. A stack this run started is taken down at the end (unless asked
+to keep it); a stack it found running is left running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform as pyplatform
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import harness
+from harness.errors import HarnessError, InputError, Interrupted, Problem, StackError
+from harness.measure.trials import distributions, flaky
+from harness.platforms.base import Platform, Progress, StackOptions
+from harness.record import io as record_io
+from harness.record import model as rec
+from harness.recover import recover
+from harness.scenario.evaluate import evaluate, write_timeline_csv
+from harness.scenario.loader import LoadedScenario
+from harness.scenario.schema import Scenario
+from harness.scenario.trial import LiveState, TrialData, TrialEnv, run_trial
+
+
+class RunUI(Protocol):
+    def progress(self, message: str) -> None: ...
+
+    def scenario_start(self, scenario: Scenario, index: int, total: int) -> None: ...
+
+    def trial_start(self, trial: int, trials: int) -> None: ...
+
+    def live(self, state: LiveState) -> None: ...
+
+    def trial_done(self, trial: rec.TrialRecord) -> None: ...
+
+
+@dataclass
+class RunOptions:
+    reports_dir: Path
+    seed: int
+    repeat: int | None = None  # overrides each scenario's `repeat`
+    time_scale: float = 1.0  # multiplies phases and fault offsets/durations (short CI runs)
+    suite: str | None = None
+    keep_stack: bool | None = None  # None: take down a stack this run started, keep others
+    argv: list[str] = field(default_factory=list)
+
+
+def run(
+    loaded: list[LoadedScenario], platform: Platform, opts: RunOptions, ui: RunUI
+) -> tuple[rec.RunRecord, Path]:
+    run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{opts.suite or loaded[0].scenario.name}"
+    run_dir = opts.reports_dir / run_id
+    record = rec.RunRecord(
+        run_id=run_id,
+        suite=opts.suite,
+        status=rec.Status.PASSED,
+        started_at=time.time(),
+        platform=platform.name,
+        stack=platform.spec.name,
+        harness_version=harness.__version__,
+        versions=_versions(),
+        machine=_machine(),
+        git_revision=_git_revision(),
+        seed=opts.seed,
+        argv=opts.argv,
+    )
+    started_stack = False
+    try:
+        for i, ls in enumerate(loaded):
+            ui.scenario_start(ls.scenario, i, len(loaded))
+            started_stack |= _ensure_stack(platform, ls.scenario, ui.progress)
+            scenario_rec = _run_scenario(ls, platform, opts, ui, run_dir, record)
+            record.scenarios.append(scenario_rec)
+            record_io.write(record, run_dir)
+    except KeyboardInterrupt as e:
+        record.status = rec.Status.INTERRUPTED
+        raise Interrupted("interrupted (Ctrl-C); every fault was reverted") from e
+    except Interrupted:
+        record.status = rec.Status.INTERRUPTED
+        raise
+    finally:
+        record.finished_at = time.time()
+        if record.status != rec.Status.INTERRUPTED:
+            record.status = rec.Status.worst([s.status for s in record.scenarios])
+        record_io.write(record, run_dir)
+        keep = opts.keep_stack if opts.keep_stack is not None else not started_stack
+        if not keep:
+            ui.progress("taking the stack down (this run started it)")
+            platform.down(ui.progress)
+    return record, run_dir
+
+
+def _run_scenario(
+    ls: LoadedScenario,
+    platform: Platform,
+    opts: RunOptions,
+    ui: RunUI,
+    run_dir: Path,
+    record: rec.RunRecord,
+) -> rec.ScenarioRecord:
+    sc = ls.scenario
+    trials: list[rec.TrialRecord] = []
+    srec = rec.ScenarioRecord(
+        name=sc.name,
+        description=sc.description,
+        risk=sc.risk,
+        tags=sc.tags,
+        file=str(ls.path),
+        spec=sc.model_dump(mode="json", by_alias=True, exclude_none=True),
+        status=rec.Status.PASSED,
+    )
+    n = opts.repeat or sc.repeat
+    base_seed = sc.seed if sc.seed is not None else opts.seed
+    user_classes = sc.load.user_classes or platform.spec.load_user_classes
+    if user_classes is None:
+        raise InputError(
+            str(ls.path),
+            [
+                Problem(
+                    "load.user_classes",
+                    "no Locust user classes: the stack description names none",
+                    hint="add `load_user_classes: module:Class` to the stack description, "
+                    "or `load.user_classes` to the scenario",
+                )
+            ],
+        )
+    for k in range(n):
+        ui.trial_start(k, n)
+        _ensure_healthy(platform, ui.progress)
+        env = TrialEnv(
+            platform=platform,
+            endpoints=platform.endpoints(),
+            user_classes=user_classes,
+            work_dir=run_dir / "logs" / sc.name,
+            progress=ui.progress,
+            on_live=ui.live,
+            time_scale=opts.time_scale,
+        )
+        data = TrialData(seed=base_seed + k, started_at=time.time())
+        interrupted: BaseException | None = None
+        try:
+            run_trial(sc, env, data, k)
+        except (KeyboardInterrupt, Interrupted) as e:
+            interrupted = e
+        except HarnessError as e:
+            data.errors.append(str(e))
+            data.finished_at = data.finished_at or time.time()
+        options = platform.options()
+        trial = evaluate(sc, data, k, options.model_dump() if options else {})
+        if data.requests:
+            csv_file = run_dir / "timelines" / f"{sc.name}-{k + 1}.csv.gz"
+            csv_path = write_timeline_csv(data, csv_file)
+            trial = trial.model_copy(update={"timeline_csv": str(csv_path.relative_to(run_dir))})
+        if interrupted is not None:
+            trial = trial.model_copy(update={"status": rec.Status.INTERRUPTED})
+        trials.append(trial)
+        srec = _summarise(srec, trials)
+        ui.trial_done(trial)
+        if interrupted is not None:
+            record.scenarios.append(srec)
+            raise interrupted
+        record_io.write(record.model_copy(update={"scenarios": [*record.scenarios, srec]}), run_dir)
+    return srec
+
+
+def _summarise(srec: rec.ScenarioRecord, trials: list[rec.TrialRecord]) -> rec.ScenarioRecord:
+    per_trial = []
+    for t in trials:
+        values: dict[str, float | None] = {}
+        for f in t.faults:
+            m = f.metrics
+            values[f"{f.id}.time_to_recover"] = m.time_to_recover
+            values[f"{f.id}.time_to_detect"] = m.time_to_detect
+            values[f"{f.id}.errors"] = float(m.errors)
+            values[f"{f.id}.availability"] = m.availability
+            values[f"{f.id}.p95_inflation"] = m.p95_inflation
+        if t.overall is not None:
+            values["error_rate"] = t.overall.error_rate
+            values["p95"] = t.overall.p95
+        per_trial.append(values)
+    summary = {k: rec.Distribution(**vars(d)) for k, d in distributions(per_trial).items()}
+    verdicts = [t.status.value for t in trials]
+    return srec.model_copy(
+        update={
+            "trials": list(trials),
+            "summary": summary,
+            "flaky": flaky(verdicts) and len(trials) > 1,
+            "status": rec.Status.worst([t.status for t in trials]),
+        }
+    )
+
+
+def stack_options(sc: Scenario) -> StackOptions:
+    req = sc.stack
+    return StackOptions(
+        replicas=req.replicas, db=req.db, profile=req.profile, lb_profile=req.lb_profile
+    )
+
+
+def _ensure_stack(platform: Platform, sc: Scenario, progress: Progress) -> bool:
+    """Bring the stack to what the scenario needs. True when this call started it."""
+    wanted = stack_options(sc)
+    resolved = wanted.resolve(platform.spec)
+    current = platform.options()
+    if current == resolved:
+        return False
+    if current is not None:
+        progress(
+            f"the stack runs profile {current.profile}/{current.lb_profile}; "
+            f"{sc.name} needs {resolved.profile}/{resolved.lb_profile}: restarting it"
+        )
+        platform.down(progress)
+    progress(f"bringing the stack up on {platform.name}")
+    platform.up(wanted, progress)
+    return True
+
+
+def _ensure_healthy(platform: Platform, progress: Progress, timeout: float = 45.0) -> None:
+    """Before a trial: every instance running, ready and UP in the LB; repair if not."""
+    deadline = time.monotonic() + timeout
+    repaired = False
+    while True:
+        status = platform.status()
+        if status.healthy:
+            return
+        if not repaired:
+            progress("the stack is degraded before the trial: repairing it")
+            recover(platform, progress)
+            repaired = True
+        if time.monotonic() > deadline:
+            bad = [
+                f"{i.ref.name}: {i.process}/{i.health}/{i.lb_state}"
+                for i in status.instances
+                if i.process != "running" or i.health != "ready" or i.lb_state not in (None, "UP")
+            ]
+            raise StackError(f"the stack is not healthy after {timeout:g}s: {'; '.join(bad)}")
+        time.sleep(0.25)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": pyplatform.python_version()}
+    for name in ("locust", "fastapi", "uvicorn"):
+        with contextlib.suppress(PackageNotFoundError):
+            out[name] = version(name)
+    out["haproxy"] = _first_line(["haproxy", "-v"])
+    return {k: v for k, v in out.items() if v}
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (done.stdout or done.stderr).strip().split("\n", 1)[0][:80]
+
+
+def _git_revision() -> str | None:
+    root = Path(harness.__file__).resolve().parents[1]
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None
+
+
+def _machine() -> rec.Machine:
+    return rec.Machine(
+        hostname=socket.gethostname(),
+        cpus=os.cpu_count() or 0,
+        system=f"{pyplatform.system()} {pyplatform.release()}",
+        python=pyplatform.python_version(),
+    )

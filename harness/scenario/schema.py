@@ -1,0 +1,179 @@
+"""The scenario file schema: strict (unknown keys are errors), every problem located.
+
+docs/scenarios.md documents each key with an example; `shopchaos validate` checks files.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+
+from harness.faults.base import FaultSpec
+from harness.faults.registry import fault_types
+from harness.scenario.durations import Duration, parse_duration
+from harness.stack.model import DbKind, LbProfileName
+
+if TYPE_CHECKING:
+    AnyFault = FaultSpec
+else:
+    AnyFault = Annotated[
+        Union[tuple(t.spec for t in fault_types().values())],  # noqa: UP007 - built at runtime
+        Field(discriminator="type"),
+    ]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class StackRequirement(_Strict):
+    """What the stack must be running with; the runner brings it up (or again) to match."""
+
+    profile: str = "default"
+    replicas: PositiveInt | None = None
+    db: DbKind | None = None
+    lb_profile: LbProfileName | None = None
+
+
+class ThinkTime(_Strict):
+    min: Duration = Field(ge=0)
+    max: Duration = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and ".." in value:
+            lo, hi = value.split("..", 1)
+            return {"min": lo, "max": hi}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThinkTime:
+        if self.max < self.min:
+            raise ValueError("think_time: max must be >= min (write e.g. '20ms..50ms')")
+        return self
+
+
+class Load(_Strict):
+    users: PositiveInt = 16
+    spawn_rate: float = Field(default=16.0, gt=0, description="users started per second")
+    think_time: ThinkTime | None = Field(
+        default=None, description="pause between a user's requests, e.g. '20ms..50ms'"
+    )
+    user_classes: str | None = Field(
+        default=None,
+        description="module:Class[,Class2] of Locust users; default: the stack's shoppers",
+    )
+    mix: dict[str, float] | None = Field(
+        default=None, description="weights by user class name, e.g. {Browser: 6, Buyer: 1}"
+    )
+    request_timeout: Duration = Field(default=10.0, gt=0)
+
+    @field_validator("mix")
+    @classmethod
+    def _positive(cls, mix: dict[str, float] | None) -> dict[str, float] | None:
+        if mix is not None and any(w < 0 for w in mix.values()):
+            raise ValueError("mix weights must be >= 0")
+        return mix
+
+
+class Phases(_Strict):
+    warmup: Duration = Field(default=5.0, ge=0, description="load runs, nothing is measured")
+    baseline: Duration = Field(default=10.0, gt=0, description="the steady-state window")
+    observe: Duration = Field(default=15.0, ge=0, description="after the last fault ends")
+
+
+class Recovery(_Strict):
+    window: Duration = Field(default=1.0, gt=0, description="W in docs/metrics.md")
+    error_rate_tolerance: float = Field(default=0.01, ge=0, le=1)
+    p95_factor: float = Field(default=1.5, ge=1)
+    p95_slack: Duration = Field(default=0.005, ge=0)
+    min_requests: PositiveInt = 5
+    latency_slo: Duration | None = Field(default=None, gt=0)
+    horizon: Duration = Field(default=3.0, gt=0, description="for delivered/offered")
+
+
+class RequestExpectation(_Strict):
+    max_error_rate: float | None = Field(default=None, ge=0, le=1)
+    max_p95: Duration | None = Field(default=None, gt=0)
+
+
+class Expectations(_Strict):
+    max_error_rate: float | None = Field(
+        default=None, ge=0, le=1, description="over the fault and observation phases"
+    )
+    max_error_rate_during_fault: float | None = Field(default=None, ge=0, le=1)
+    max_time_to_detect: Duration | None = Field(default=None, ge=0)
+    max_time_to_recover: Duration | None = Field(default=None, ge=0)
+    max_p95: Duration | None = Field(default=None, gt=0)
+    max_p95_inflation: float | None = Field(default=None, gt=0)
+    min_availability: float | None = Field(default=None, ge=0, le=1)
+    max_errors_per_fault: int | None = Field(default=None, ge=0)
+    max_users_affected: float | None = Field(default=None, ge=0, le=1)
+    min_delivered_ratio: float | None = Field(default=None, ge=0)
+    lb_marks_down: bool | None = Field(
+        default=None, description="the load balancer must mark the faulty instance down"
+    )
+    recovers: bool | None = Field(default=None, description="every fault must recover")
+    requests: dict[str, RequestExpectation] = Field(
+        default_factory=dict, description="per request name, e.g. 'POST /checkout'"
+    )
+
+
+class AbortCondition(_Strict):
+    metric: Literal["error_rate", "p95"]
+    above: float = Field(ge=0, description="error rate 0..1, or p95 in seconds / '800ms'")
+    for_: Duration = Field(default=5.0, alias="for", gt=0)
+    window: Duration = Field(default=1.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _p95_duration(cls, value: Any) -> Any:
+        if (
+            isinstance(value, dict)
+            and value.get("metric") == "p95"
+            and isinstance(value.get("above"), str)
+        ):
+            return {**value, "above": parse_duration(value["above"])}
+        return value
+
+
+class Scenario(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")
+    description: str = ""
+    risk: str = Field(default="", description="the continuity risk this scenario rehearses")
+    tags: list[str] = Field(default_factory=list)
+    stack: StackRequirement = StackRequirement()
+    load: Load = Load()
+    phases: Phases = Phases()
+    faults: list[AnyFault] = Field(default_factory=list)
+    recovery: Recovery = Recovery()
+    expect: Expectations = Expectations()
+    abort: list[AbortCondition] = Field(default_factory=list)
+    repeat: PositiveInt = 1
+    seed: int | None = None
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Scenario:
+        seen: set[str] = set()
+        for i, fid in enumerate(self.fault_ids()):
+            if fid in seen:
+                raise ValueError(f"faults[{i}]: id '{fid}' is used twice; give each fault an id")
+            seen.add(fid)
+        return self
+
+    def fault_ids(self) -> list[str]:
+        kinds = [str(getattr(f, "type", "fault")) for f in self.faults]
+        return [
+            f.id or (k if kinds.count(k) == 1 else f"{k}-{i + 1}")
+            for i, (f, k) in enumerate(zip(self.faults, kinds, strict=True))
+        ]
+
+    def fault_span(self) -> float:
+        """Seconds from the start of the fault phase until the last fault with a duration ends."""
+        ends = [f.at + (f.duration or 0.0) for f in self.faults]
+        return max(ends, default=0.0)
+
+    def total_seconds(self) -> float:
+        return self.phases.warmup + self.phases.baseline + self.fault_span() + self.phases.observe
