@@ -7,6 +7,7 @@ Shared by the scenario loader and the stack loader: one place turns pydantic's e
 from __future__ import annotations
 
 import difflib
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -96,6 +97,8 @@ def _data_loc(loc: Loc, data: Any, *, missing: bool) -> Loc:
     out: list[str | int] = []
     cur = data
     for i, step in enumerate(loc):
+        if isinstance(cur, dict) and cur.get("type") == step and i < len(loc) - 1:
+            continue  # a tagged union's tag (our unions are tagged by `type`), not a key
         found, child = _child(cur, step)
         if found:
             out.append(step)
@@ -154,36 +157,41 @@ def _hint(err: Any, loc: Loc, data: Any, model: type[BaseModel]) -> str | None:
 
 def _known_keys(model: type[BaseModel], parent: Loc, data: Any) -> list[str]:
     """Field names (by alias) of the model that validates the mapping at `parent`."""
-    cur: Any = model
+    ann: Any = model
     node: Any = data
     for step in parent:
-        node = _child(node, step)[1]
         if isinstance(step, int):
-            continue
-        cur = _field_model(cur, step, node)
-        if cur is None:
-            return []
-    if not (isinstance(cur, type) and issubclass(cur, BaseModel)):
+            ann = _element(ann)
+        else:
+            current = _pick_model(ann, node)
+            if current is None:
+                return []
+            field = next(
+                (f for n, f in current.model_fields.items() if (f.alias or n) == step), None
+            )
+            if field is None:
+                return []
+            ann = field.annotation
+        node = _child(node, step)[1]
+    found = _pick_model(ann, node)
+    if found is None:
         return []
-    return [f.alias or name for name, f in cur.model_fields.items()]
+    return [f.alias or name for name, f in found.model_fields.items()]
 
 
-def _field_model(cur: Any, key: str, node: Any) -> Any:
-    if not (isinstance(cur, type) and issubclass(cur, BaseModel)):
-        return None
-    field = next(
-        (f for n, f in cur.model_fields.items() if (f.alias or n) == key),
-        None,
-    )
-    if field is None:
-        return None
-    return _pick_model(field.annotation, node)
+def _element(annotation: Any) -> Any:
+    """The item type of list[X] (inside Optional/Annotated), or None."""
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return typing.get_args(annotation)[0]
+    for arg in typing.get_args(annotation):
+        if arg is not type(None) and (inner := _element(arg)) is not None:
+            return inner
+    return None
 
 
 def _pick_model(annotation: Any, node: Any) -> Any:
     """The BaseModel inside an annotation (list[X], dict[str, X], X | None, tagged unions)."""
-    import typing
-
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     args = [a for a in typing.get_args(annotation) if a is not type(None)]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import sys
 from enum import IntEnum
 
-import click
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -77,7 +76,7 @@ register_all(app)
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app and turn typed errors into exit codes."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
         return _result_code(app(args=argv, standalone_mode=False))
     except errors.HarnessError as e:
@@ -87,13 +86,17 @@ def main(argv: list[str] | None = None) -> int:
         if e.hint:
             err.print(Text.assemble(("hint: ", "dim"), e.hint), highlight=False)
         return int(code)
-    except (KeyboardInterrupt, click.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         err.print(Text("interrupted", style="yellow"))
         return int(Exit.INTERRUPTED)
-    except click.exceptions.Exit as e:
+    except typer.Exit as e:
         return int(e.exit_code)
-    except click.ClickException as e:  # usage errors, in non-standalone mode
-        e.show()
+    except typer.TyperException as e:  # usage errors (bad option, missing argument)
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(Text(f"error: {e}", style="red"))
         return int(Exit.BAD_INPUT)
 
 

@@ -38,14 +38,7 @@ class HAProxyRuntime:
     def command(self, line: str) -> str:
         """Send one command; return HAProxy's whole answer."""
         try:
-            if self._kind == "unix":
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.settimeout(self.timeout)
-                sock.connect(self._target)
-            else:
-                host, _, port = self._target.rpartition(":")
-                sock = socket.create_connection((host, int(port)), timeout=self.timeout)
-            with sock:
+            with self._connect() as sock:
                 sock.sendall(line.encode() + b"\n")
                 chunks = []
                 while chunk := sock.recv(65536):
@@ -56,6 +49,19 @@ class HAProxyRuntime:
                 hint="is the stack up? `shopchaos status`",
             ) from e
         return b"".join(chunks).decode("utf-8", errors="replace")
+
+    def _connect(self) -> socket.socket:
+        if self._kind == "tcp":
+            host, _, port = self._target.rpartition(":")
+            return socket.create_connection((host, int(port)), timeout=self.timeout)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.timeout)
+            sock.connect(self._target)
+        except OSError:
+            sock.close()
+            raise
+        return sock
 
     def servers(self, backend: str | None = None) -> list[ServerState]:
         """`show stat`, server rows only (optionally of one backend)."""

@@ -24,7 +24,7 @@ class Baseline:
 
 @dataclass(frozen=True)
 class Tolerance:
-    error_rate_abs: float = 0.01  # error rate may exceed the baseline's by this much
+    error_rate_abs: float = 0.001  # error rate may exceed the baseline's by this much
     p95_factor: float = 1.5  # p95 may be this many times the baseline's ...
     p95_slack: float = 0.005  # ... plus this many seconds
     min_requests: int = 5  # a window with fewer requests is not "back to normal"

@@ -125,8 +125,8 @@ def measure_fault(
     failed_users: set[int] = set()
     active_users: set[int] = set()
     errors = 0
-    for r in records:
-        if t0 <= r.end <= impact_end:
+    for r in records:  # requests in flight at some moment of the impact window
+        if r.end >= t0 and r.t <= impact_end:
             active_users.add(r.user)
             if r.failed:
                 errors += 1

@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from harness.errors import StackError
 
 STACK_ENV = "SHOPCHAOS_STACK"
 
@@ -28,34 +29,35 @@ class Spawned:
     create_time: float
 
 
-def spawn(
-    argv: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    log: Path,
-    stack_id: str,
-    cwd: Path | None = None,
-    user: str | None = None,
-) -> Spawned:
-    """Start `argv` detached, appending stdout and stderr to `log`."""
+def spawn(argv: Sequence[str], *, env: Mapping[str, str], log: Path, stack_id: str) -> Spawned:
+    """Start `argv` in its own session, stdin from /dev/null, stdout+stderr appended to `log`.
+
+    posix_spawn rather than Popen: the process is meant to outlive this harness process (the
+    stack stays up after `shopchaos up`), and a Popen object would warn when collected while
+    its process still runs. Exited children are reaped by alive()/wait_gone().
+    """
     full_env = {**os.environ, **env, STACK_ENV: stack_id}
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=full_env,
-            cwd=cwd,
-            start_new_session=True,
-            user=user,
-        )
+    log.touch()
     try:
-        created = psutil.Process(proc.pid).create_time()
+        pid = os.posix_spawnp(
+            argv[0],
+            list(argv),
+            full_env,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+            ],
+            setsid=True,
+        )
+    except OSError as e:
+        raise StackError(f"cannot start {argv[0]}: {e.strerror}") from e
+    try:
+        created = psutil.Process(pid).create_time()
     except psutil.NoSuchProcess:
         created = 0.0  # died at once; alive() will say so
-    return Spawned(proc.pid, created)
+    return Spawned(pid, created)
 
 
 def _process(pid: int, create_time: float) -> psutil.Process | None:

@@ -168,13 +168,16 @@ class LocalPlatform:
         _procs.stop(entry.pid, entry.create_time, sig=signal.Signals[entry.stop_signal], grace=15)
 
     def pause(self, instance: str) -> None:
+        """SIGSTOP; returns once the kernel reports the process stopped."""
         entry = self._entry(instance)
         if not _procs.send(entry.pid, entry.create_time, signal.SIGSTOP):
             raise StackError(f"cannot pause {instance}: it is not running")
+        wait_for(f"{instance} to stop", lambda: self._proc_state(entry) == "paused", timeout=5)
 
     def resume(self, instance: str) -> None:
         entry = self._entry(instance)
         _procs.send(entry.pid, entry.create_time, signal.SIGCONT)
+        wait_for(f"{instance} to resume", lambda: self._proc_state(entry) != "paused", timeout=5)
 
     def start(self, instance: str) -> None:
         with self.store.locked():

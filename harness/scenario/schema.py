@@ -5,9 +5,11 @@ docs/scenarios.md documents each key with an example; `shopchaos validate` check
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from harness.faults.base import FaultSpec
 from harness.faults.registry import fault_types
@@ -86,7 +88,7 @@ class Phases(_Strict):
 
 class Recovery(_Strict):
     window: Duration = Field(default=1.0, gt=0, description="W in docs/metrics.md")
-    error_rate_tolerance: float = Field(default=0.01, ge=0, le=1)
+    error_rate_tolerance: float = Field(default=0.001, ge=0, le=1)
     p95_factor: float = Field(default=1.5, ge=1)
     p95_slack: Duration = Field(default=0.005, ge=0)
     min_requests: PositiveInt = 5
@@ -140,7 +142,7 @@ class AbortCondition(_Strict):
 
 
 class Scenario(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")
+    name: str
     description: str = ""
     risk: str = Field(default="", description="the continuity risk this scenario rehearses")
     tags: list[str] = Field(default_factory=list)
@@ -153,6 +155,17 @@ class Scenario(_Strict):
     abort: list[AbortCondition] = Field(default_factory=list)
     repeat: PositiveInt = 1
     seed: int | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, name: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,60}", name):
+            raise PydanticCustomError(
+                "scenario_name",
+                "'{name}' is not a valid name: use lowercase letters, digits and dashes",
+                {"name": name, "hint": "e.g. payment-outage (it names the report's files)"},
+            )
+        return name
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:

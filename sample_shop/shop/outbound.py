@@ -70,7 +70,7 @@ class Outbound:
         """POST with retries; returns the JSON answer, raises Unavailable or Refused."""
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts) | stop_after_delay(deadline.remaining()),
-            wait=wait_exponential_jitter(initial=0.05, max=0.5, jitter=0.05),
+            wait=wait_exponential_jitter(multiplier=0.05, max=0.5, jitter=0.05),
             retry=retry_if_exception(_retryable),
             reraise=True,
         )

@@ -1,0 +1,1 @@
+"""Shared test helpers. Integration fixtures live in tests/integration/conftest.py."""

@@ -1,0 +1,104 @@
+"""Fixtures that start the real stack: HAProxy, Toxiproxy, uvicorn replicas (and PostgreSQL).
+
+One stack per session (ports picked free, state in a temporary directory); tests that need
+another profile get it from the runner, which restarts the stack. At the end: down, and a check
+that no process of the stack is left.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from harness.platforms.base import StackOptions
+from harness.platforms.local import STATE_DIR_ENV, LocalPlatform
+from harness.stack.loader import load_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def leftovers(state_dir: Path) -> list[str]:
+    found = []
+    for p in psutil.process_iter():
+        try:
+            mine = p.environ().get(STATE_DIR_ENV) == str(state_dir.resolve())
+            if mine and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(f"{p.pid} {p.name()}")
+        except psutil.Error:
+            continue
+    return found
+
+
+def make_platform(state_dir: Path, stack: Path | None = None) -> LocalPlatform:
+    spec, path = load_stack(stack)
+    return LocalPlatform(spec, state_dir, spec_path=path, entry_port=0, toxiproxy_port=0)
+
+
+@pytest.fixture(scope="session")
+def state_root() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="sc-it-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack(state_root: Path) -> Iterator[LocalPlatform]:
+    """The shared local stack (sqlite, default profile)."""
+    platform = make_platform(state_root / "local-sample-shop")  # what --state-dir finds
+    platform.up(StackOptions())
+    try:
+        yield platform
+    finally:
+        platform.down()
+        assert leftovers(platform.state_dir) == []
+
+
+def place_order(entry: str, key: str, *, timeout: float = 10) -> requests.Response:
+    s = requests.Session()
+    cart = s.post(f"{entry}/carts", timeout=timeout).json()["cart_id"]
+    s.post(f"{entry}/carts/{cart}/items", json={"product_id": 1, "quantity": 1}, timeout=timeout)
+    return s.post(
+        f"{entry}/checkout",
+        json={"cart_id": cart},
+        headers={"Idempotency-Key": key},
+        timeout=timeout,
+    )
+
+
+def wait_until(what: str, check, timeout: float = 15.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def shopchaos(
+    *args: str, state_dir: Path, timeout: float = 300, reports: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "harness.cli", *args, "--state-dir", str(state_dir)]
+    if args and args[0] in ("run", "up"):
+        argv += ["--entry-port", "0", "--toxiproxy-port", "0"]
+    if reports is not None:
+        argv += ["--reports", str(reports)]
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+    )

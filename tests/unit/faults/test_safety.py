@@ -1,0 +1,93 @@
+"""The revert guarantee, on fake faults: every applied fault is reverted, failures recorded."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from harness.errors import Interrupted
+from harness.scenario.safety import AppliedFaults, shielded, signals_raise
+
+
+class FakeFault:
+    def __init__(self, fid: str, *, fail_apply: bool = False, fail_revert: bool = False) -> None:
+        self.id = fid
+        self.kind = "fake"
+        self.target = "nothing"
+        self.self_healing = False
+        self.fail_apply = fail_apply
+        self.fail_revert = fail_revert
+        self.applied = 0
+        self.reverted = 0
+
+    def apply(self) -> None:
+        self.applied += 1
+        if self.fail_apply:
+            raise RuntimeError("half applied")
+
+    def revert(self) -> None:
+        self.reverted += 1
+        if self.fail_revert:
+            raise RuntimeError("cannot revert")
+
+
+def test_revert_all_reverts_newest_first_and_records_failures() -> None:
+    faults = AppliedFaults()
+    a, b, c = FakeFault("a"), FakeFault("b", fail_revert=True), FakeFault("c")
+    for f in (a, b, c):
+        faults.apply(f)
+    done = faults.revert_all()
+    assert [r.fault for r in done] == ["c", "b", "a"]
+    assert [r.ok for r in done] == [True, False, True]
+    assert "cannot revert" in (done[1].error or "")
+    assert (a.reverted, b.reverted, c.reverted) == (1, 1, 1)
+    assert faults.active == []
+    assert faults.revert_all() == []  # nothing left: idempotent
+
+
+def test_a_half_applied_fault_is_reverted_too() -> None:
+    faults = AppliedFaults()
+    f = FakeFault("x", fail_apply=True)
+    with pytest.raises(RuntimeError):
+        faults.apply(f)
+    assert faults.windows["x"].apply_error == "RuntimeError: half applied"
+    faults.revert_all()
+    assert f.reverted == 1
+
+
+def test_reverted_on_time_is_not_reverted_again() -> None:
+    faults = AppliedFaults()
+    f = FakeFault("x")
+    faults.apply(f)
+    faults.revert("x")
+    faults.revert_all()
+    assert f.reverted == 1
+    w = faults.windows["x"]
+    assert w.t_apply_called is not None and w.t_inject is not None and w.t_revert is not None
+    assert w.t_apply_called <= w.t_inject <= w.t_revert
+
+
+def test_sigterm_unwinds_through_finally() -> None:
+    faults = AppliedFaults()
+    f = FakeFault("x")
+    with pytest.raises(Interrupted, match="SIGTERM"), signals_raise():
+        try:
+            faults.apply(f)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        finally:
+            faults.revert_all()
+    assert f.reverted == 1
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_signal_during_rollback_waits_until_it_is_done() -> None:
+    order: list[str] = []
+    with pytest.raises(Interrupted), signals_raise():
+        with shielded():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            order.append("rollback finished")
+        order.append("not reached")
+    assert order == ["rollback finished"]

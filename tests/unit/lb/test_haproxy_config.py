@@ -1,0 +1,77 @@
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness.lb.haproxy_config import PROFILES, Server, render
+from harness.lb.haproxy_runtime import HAProxyRuntime, parse_show_stat
+
+
+def cfg(profile: str = "recommended") -> str:
+    return render(
+        stack="t",
+        profile=profile,
+        host="127.0.0.1",
+        entry_port=8080,
+        backend="shop",  # type: ignore[arg-type]
+        check_path="/readyz",
+        servers=[Server("shop-1", "127.0.0.1:9001"), Server("shop-2", "127.0.0.1:9002")],
+        runtime_socket="/tmp/x.sock",
+    )
+
+
+def test_recommended_profile_has_fast_checks_retries_and_redispatch() -> None:
+    text = cfg()
+    assert "default-server check inter 500ms fastinter 200ms downinter 1s fall 2 rise 2" in text
+    assert "retries 2" in text and "option redispatch 1" in text
+    assert "retry-on conn-failure empty-response junk-response response-timeout" in text
+    assert "server shop-2 127.0.0.1:9002" in text
+    assert "option httpchk GET /readyz" in text
+
+
+def test_defaults_profile_has_neither_redispatch_nor_l7_retries() -> None:
+    text = cfg("defaults")
+    assert "inter 2s fall 3 rise 2" in text
+    assert "redispatch" not in text and "retry-on" not in text
+    assert set(PROFILES) == {"defaults", "fast-checks", "recommended"}
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is installed by make setup")
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_haproxy_accepts_every_profile(tmp_path: Path, profile: str) -> None:
+    path = tmp_path / "h.cfg"
+    path.write_text(cfg(profile))
+    done = subprocess.run(
+        ["haproxy", "-c", "-q", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_show_stat_parsing() -> None:
+    text = (
+        "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,"
+        "wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,"
+        "lbtot,tracked,type,rate,rate_lim,rate_max,check_status\n"
+        "entry,FRONTEND,,,0,1,4096,1,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,2,0,,,,0,0,0,1,\n"
+        "shop,shop-1,0,0,2,3,,10,0,0,,0,,0,0,0,0,UP,1,1,0,0,0,12,0,,1,3,1,,10,,2,0,,1,L7OK\n"
+        "shop,shop-2,0,0,0,3,,10,0,0,,0,,0,0,0,0,DOWN 1/2,1,1,0,0,0,3,0,,1,3,2,,10,,2,0,,1,L4CON\n"
+        "shop,BACKEND,0,0,0,3,410,20,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,12,0,,1,3,0,,20,,1,0,,1,\n"
+    )
+    servers = parse_show_stat(text, "shop")
+    assert [(s.server, s.status, s.detail, s.check_status) for s in servers] == [
+        ("shop-1", "UP", "UP", "L7OK"),
+        ("shop-2", "DOWN", "DOWN 1/2", "L4CON"),
+    ]
+    assert servers[0].active_sessions == 2 and servers[0].last_change_s == 12
+
+
+def test_runtime_address_forms() -> None:
+    HAProxyRuntime("unix:/tmp/x.sock")
+    HAProxyRuntime("tcp:127.0.0.1:9999")
+    with pytest.raises(ValueError):
+        HAProxyRuntime("/tmp/x.sock")

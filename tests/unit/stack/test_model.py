@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from harness.errors import InputError
+from harness.platforms.base import StackOptions
+from harness.stack.loader import load_stack
+
+
+def test_the_sample_shop_stack_loads() -> None:
+    spec, path = load_stack()
+    assert path.name == "stack.yaml"
+    assert spec.load_balancer.backend == "shop"
+    assert spec.instance_names("shop") == ["shop-1", "shop-2", "shop-3"]
+    assert spec.instance_names("shop", 5)[-1] == "shop-5"
+    assert spec.instance_names("payment") == ["payment"]
+    assert spec.ordered_services()[-1] == "shop"
+    assert set(spec.proxies("sqlite")) == {"payment", "shipping"}
+    assert set(spec.proxies("postgres")) == {"payment", "shipping", "database"}
+
+
+def test_profiles_resolve_and_unknown_ones_are_named() -> None:
+    spec, _ = load_stack()
+    r = StackOptions(profile="no-retries").resolve(spec)
+    assert r.backend_env == {"SHOP_RETRIES": "off"} and r.lb_profile == "fast-checks"
+    assert (
+        StackOptions(lb_profile="defaults", profile="no-retries").resolve(spec).lb_profile
+        == "defaults"
+    )
+    with pytest.raises(InputError) as exc:
+        StackOptions(profile="nope").resolve(spec)
+    assert "unsafe" in (exc.value.problems[0].hint or "")
+
+
+def test_bad_stack_descriptions_are_located(tmp_path: Path) -> None:
+    p = tmp_path / "stack.yaml"
+    p.write_text(
+        "name: mine\n"
+        "services:\n"
+        "  web:\n"
+        "    local:\n"
+        "      command: ['{python}', '{prot}']\n"
+        "load_balancer: {backend: api}\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_stack(p)
+    text = str(exc.value)
+    assert "load_balancer.backend 'api' is not a service" in text
+    p.write_text(
+        "name: mine\nservices:\n  web:\n    local: {command: ['{prot}']}\n"
+        "load_balancer: {backend: web}\n"
+    )
+    with pytest.raises(InputError, match=r"unknown placeholder \{prot\}"):
+        load_stack(p)

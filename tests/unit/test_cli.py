@@ -1,0 +1,54 @@
+"""The CLI: exit codes come from one table; --help teaches; bad input is exit 2."""
+
+from pathlib import Path
+
+import pytest
+
+from harness import errors
+from harness.cli import Exit, exit_code_for, main
+from harness.record.model import Status
+
+
+def test_exit_code_table() -> None:
+    assert exit_code_for(errors.InputError("f", [])) is Exit.BAD_INPUT
+    assert exit_code_for(errors.RunAborted("x")) is Exit.ABORTED
+    assert exit_code_for(errors.Interrupted("x")) is Exit.INTERRUPTED
+    assert exit_code_for(errors.ToolMissingError("x")) is Exit.HARNESS_ERROR
+    assert exit_code_for(errors.PortInUseError("x")) is Exit.HARNESS_ERROR
+
+
+def test_status_exit_codes() -> None:
+    from harness.cli import STATUS_EXIT
+
+    assert STATUS_EXIT[Status.PASSED] == 0
+    assert STATUS_EXIT[Status.FAILED] == 1
+    assert STATUS_EXIT[Status.ABORTED] == 3
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for cmd in ("up", "down", "status", "run", "validate", "list", "recover", "faults"):
+        assert cmd in out
+
+
+def test_validate_bad_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "s.yaml"
+    p.write_text("name: x\nfaults:\n  - type: kill\n    target: {group: shop}\n    bogus: 1\n")
+    assert main(["validate", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert f"{p}:5: faults[0].bogus: unknown key" in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run"]) == 2
+    assert main(["up", "--db", "mysql"]) == 2
+    assert "sqlite" in capsys.readouterr().err
+
+
+def test_list_and_faults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["faults"]) == 0
+    out = capsys.readouterr().out
+    assert "latency" in out and "partition" in out and "surge" in out
+    assert main(["list"]) == 0
+    assert "one-replica" in capsys.readouterr().out
