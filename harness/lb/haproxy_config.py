@@ -3,8 +3,10 @@
 Profiles (docs/architecture.md has the measured effect of each):
 - defaults:    HAProxy's own health-check timing (inter 2s, fall 3, rise 2), no redispatch.
 - fast-checks: inter 500ms, fastinter 200ms, downinter 1s, fall 2, rise 2.
-- recommended: fast checks + `retries 2`, `option redispatch 1`, and L7 retries on transport
-               failures (connection refused, empty or junk response, response timeout).
+- recommended: fast checks + `retries 2`, `option redispatch 1`, L7 retries on transport
+               failures (connection refused, empty or junk response, response timeout), and a
+               2 s server timeout for reads (GET/HEAD), so a request stuck on a frozen replica
+               is retried elsewhere after 2 s instead of hanging for the full 10 s.
 
 `retry-on` deliberately leaves out 500/502/503/504: those are answers from a live server (the
 shop's 503 when payment is down) and retrying them elsewhere multiplies load on a failing
@@ -29,6 +31,7 @@ class LbProfile:
     retries: int
     redispatch: bool
     retry_on: str | None
+    read_timeout: str | None = None  # server timeout for GET/HEAD (the rest: Timeouts.server)
 
 
 PROFILES: dict[LbProfileName, LbProfile] = {
@@ -42,6 +45,7 @@ PROFILES: dict[LbProfileName, LbProfile] = {
         2,
         True,
         "conn-failure empty-response junk-response response-timeout",
+        read_timeout="2s",
     ),
 }
 

@@ -28,6 +28,7 @@ def test_recommended_profile_has_fast_checks_retries_and_redispatch() -> None:
     assert "retry-on conn-failure empty-response junk-response response-timeout" in text
     assert "server shop-2 127.0.0.1:9002" in text
     assert "option httpchk GET /readyz" in text
+    assert "http-request set-timeout server 2s if METH_GET" in text
 
 
 def test_defaults_profile_has_neither_redispatch_nor_l7_retries() -> None:
