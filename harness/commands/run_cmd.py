@@ -22,6 +22,7 @@ from harness.commands._common import (
 from harness.commands._run_ui import VERDICT_STYLE, ConsoleUI
 from harness.commands.scenario_cmds import ScenariosDirOpt, scenarios_dir
 from harness.record import model as rec
+from harness.report.outputs import write_all
 from harness.scenario import loader
 from harness.scenario.expectations import fmt_rate, fmt_seconds
 from harness.scenario.runner import RunOptions, run
@@ -101,7 +102,8 @@ def run_cmd(
     console.print(f"running {len(loaded)} scenario(s) on {plat.name}, seed {opts.seed}")
     record, run_dir = run(loaded, plat, opts, ConsoleUI(console))
     print_summary(record)
-    console.print(f"record: {run_dir / 'record.json'}")
+    written = write_all(record, run_dir)
+    console.print(f"report: {written['html']}  (also junit.xml, summary.md, record.json)")
     return record.status
 
 

@@ -22,6 +22,7 @@ class FaultMetrics:
     impact_start: float
     impact_end: float
     errors: int
+    errors_by_request: dict[str, int]
     users_affected: int
     users_active: int
     availability: float | None
@@ -124,12 +125,12 @@ def measure_fault(
     impact_end = max(impact_end, t0)
     failed_users: set[int] = set()
     active_users: set[int] = set()
-    errors = 0
+    by_request: dict[str, int] = {}
     for r in records:  # requests in flight at some moment of the impact window
         if r.end >= t0 and r.t <= impact_end:
             active_users.add(r.user)
             if r.failed:
-                errors += 1
+                by_request[r.name] = by_request.get(r.name, 0) + 1
                 failed_users.add(r.user)
     during_end = fault.t_revert if fault.t_revert is not None else max(impact_end, t0 + window)
     during = [r for r in records if t0 <= r.t < during_end]
@@ -145,7 +146,8 @@ def measure_fault(
         recovery_reference=ref,
         impact_start=t0,
         impact_end=impact_end,
-        errors=errors,
+        errors=sum(by_request.values()),
+        errors_by_request=dict(sorted(by_request.items())),
         users_affected=len(failed_users),
         users_active=len(active_users),
         availability=1 - sum(r.failed for r in during) / len(during) if during else None,

@@ -75,6 +75,7 @@ class FaultMetrics(_Rec):
     impact_start: float | None = None
     impact_end: float | None = None
     errors: int = 0
+    errors_by_request: dict[str, int] = Field(default_factory=dict)
     users_affected: int = 0
     users_active: int = 0
     users_affected_share: float | None = None

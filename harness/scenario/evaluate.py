@@ -207,6 +207,7 @@ def _fault_record(
                 impact_start=m.impact_start - t0,
                 impact_end=m.impact_end - t0,
                 errors=m.errors,
+                errors_by_request=m.errors_by_request,
                 users_affected=m.users_affected,
                 users_active=m.users_active,
                 users_affected_share=m.users_affected_share,

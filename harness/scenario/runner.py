@@ -61,7 +61,7 @@ def run(
     record = rec.RunRecord(
         run_id=run_id,
         suite=opts.suite,
-        status=rec.Status.PASSED,
+        status=rec.Status.INTERRUPTED,  # until the run finishes: a killed harness leaves this
         started_at=time.time(),
         platform=platform.name,
         stack=platform.spec.name,
@@ -80,16 +80,16 @@ def run(
             scenario_rec = _run_scenario(ls, platform, opts, ui, run_dir, record)
             record.scenarios.append(scenario_rec)
             record_io.write(record, run_dir)
+        record.status = rec.Status.worst([s.status for s in record.scenarios])
     except KeyboardInterrupt as e:
-        record.status = rec.Status.INTERRUPTED
         raise Interrupted("interrupted (Ctrl-C); every fault was reverted") from e
     except Interrupted:
-        record.status = rec.Status.INTERRUPTED
+        raise
+    except HarnessError:
+        record.status = rec.Status.ERROR
         raise
     finally:
         record.finished_at = time.time()
-        if record.status != rec.Status.INTERRUPTED:
-            record.status = rec.Status.worst([s.status for s in record.scenarios])
         record_io.write(record, run_dir)
         keep = opts.keep_stack if opts.keep_stack is not None else not started_stack
         if not keep:
@@ -252,7 +252,8 @@ def _versions() -> dict[str, str]:
     for name in ("locust", "fastapi", "uvicorn"):
         with contextlib.suppress(PackageNotFoundError):
             out[name] = version(name)
-    out["haproxy"] = _first_line(["haproxy", "-v"])
+    words = _first_line(["haproxy", "-v"]).split()  # "HAProxy version 2.6.12-1 2026/10/17 …"
+    out["haproxy"] = words[2] if len(words) > 2 else ""
     return {k: v for k, v in out.items() if v}
 
 

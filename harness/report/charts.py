@@ -1,0 +1,237 @@
+"""Plotly figures from the run record: the trial timeline and recovery across trials.
+
+Colours: the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies);
+states and verdicts are also written out, never shown by colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.record.model import ScenarioRecord, TrialRecord
+
+BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, GREY = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#F0E442",
+    "#999999",
+)
+STATE_COLOUR = {"UP": GREEN, "DOWN": VERMILLION, "MAINT": PURPLE, "DRAIN": ORANGE, "NOLB": SKY}
+CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+}
+
+
+def timeline(trial: TrialRecord) -> Any:
+    """Throughput, error rate and p95 on one time axis, fault windows shaded and labelled,
+    phase markers, and the load balancer's view of each backend as a band underneath."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    servers = sorted({e.server for e in trial.backend_events})
+    rows = 4 if servers else 3
+    heights = [0.3, 0.22, 0.3, 0.18] if servers else [0.38, 0.27, 0.35]
+    fig = make_subplots(
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        row_heights=heights,
+        subplot_titles=[
+            "throughput (req/s)",
+            "error rate (%)",
+            "p95 latency (ms)",
+            "load balancer's view",
+        ][:rows],
+    )
+    b = trial.buckets
+    t = [x.t for x in b]
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=[x.rps for x in b],
+            name="req/s",
+            line={"color": BLUE},
+            mode="lines",
+            hovertemplate="%{y:.0f} req/s at %{x:.1f} s",
+        ),
+        1,
+        1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=[None if x.error_rate is None else x.error_rate * 100 for x in b],
+            name="errors %",
+            line={"color": VERMILLION},
+            mode="lines",
+            fill="tozeroy",
+            hovertemplate="%{y:.2f} %% errors at %{x:.1f} s",
+        ),
+        2,
+        1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=[None if x.p95 is None else x.p95 * 1000 for x in b],
+            name="p95 ms",
+            line={"color": PURPLE},
+            mode="lines",
+            hovertemplate="p95 %{y:.1f} ms at %{x:.1f} s",
+        ),
+        3,
+        1,
+    )
+    if trial.baseline and trial.baseline.p95 is not None:
+        fig.add_hline(
+            y=trial.baseline.p95 * 1000,
+            line={"dash": "dot", "color": GREY},
+            annotation_text="baseline p95",
+            annotation_position="top left",
+            row=3,
+            col=1,
+        )
+    end = trial.phases.end if trial.phases else (t[-1] if t else 0.0)
+    if servers:
+        _lb_band(fig, trial, servers, end, rows)
+    _faults(fig, trial, end)
+    _phases(fig, trial)
+    fig.update_layout(
+        height=620 if servers else 520,
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        showlegend=False,
+        hovermode="x unified",
+        template="plotly_white",
+        font={"family": "system-ui, sans-serif", "size": 12},
+    )
+    fig.update_xaxes(title_text="seconds since the load started", row=rows, col=1)
+    return fig
+
+
+def _lb_band(fig: Any, trial: TrialRecord, servers: list[str], end: float, row: int) -> None:
+    import plotly.graph_objects as go
+
+    for server in servers:
+        events = sorted((e for e in trial.backend_events if e.server == server), key=lambda e: e.t)
+        for i, e in enumerate(events):
+            start = max(e.t, 0.0)
+            stop = events[i + 1].t if i + 1 < len(events) else end
+            if stop <= start:
+                continue
+            fig.add_trace(
+                go.Bar(
+                    y=[server],
+                    x=[stop - start],
+                    base=[start],
+                    orientation="h",
+                    marker={"color": STATE_COLOUR.get(e.state, GREY)},
+                    name=e.state,
+                    text=[e.state],
+                    textposition="inside",
+                    insidetextanchor="middle",
+                    hovertemplate=f"{server}: {e.state} from {start:.2f} s to {stop:.2f} s"
+                    "<extra></extra>",
+                ),
+                row,
+                1,
+            )
+    fig.update_layout(barmode="overlay")
+
+
+def _faults(fig: Any, trial: TrialRecord, end: float) -> None:
+    palette = [ORANGE, SKY, YELLOW, PURPLE]
+    for i, f in enumerate(trial.faults):
+        if f.t_inject is None:
+            continue
+        stop = f.t_revert if f.t_revert is not None else end
+        if stop - f.t_inject < 0.2:  # an instant fault (a restart): at least visible
+            stop = f.t_inject + 0.2
+        fig.add_vrect(
+            x0=f.t_inject,
+            x1=stop,
+            fillcolor=palette[i % len(palette)],
+            opacity=0.18,
+            line_width=0,
+            annotation_text=f"{f.id}",
+            annotation_position="top left",
+            row="all",
+            col=1,
+        )
+
+
+def _phases(fig: Any, trial: TrialRecord) -> None:
+    p = trial.phases
+    if p is None:
+        return
+    for x, label in (
+        (p.warmup_end, "baseline"),
+        (p.baseline_end, "faults"),
+        (p.faults_end, "observe"),
+    ):
+        fig.add_vline(
+            x=x,
+            line={"dash": "dash", "color": GREY, "width": 1},
+            annotation_text=label,
+            annotation_position="bottom right",
+        )
+
+
+def recovery_distribution(scenario: ScenarioRecord) -> Any | None:
+    """Time to recover per fault across trials (a box with every trial as a point)."""
+    import plotly.graph_objects as go
+
+    if len(scenario.trials) < 2:
+        return None
+    fig = go.Figure()
+    fault_ids = [f.id for f in scenario.trials[0].faults]
+    for fid in fault_ids:
+        values = [
+            f.metrics.time_to_recover
+            for t in scenario.trials
+            for f in t.faults
+            if f.id == fid and f.metrics.time_to_recover is not None
+        ]
+        if not values:
+            continue
+        fig.add_trace(
+            go.Box(
+                x=values,
+                name=fid,
+                boxpoints="all",
+                jitter=0.3,
+                pointpos=0,
+                marker={"color": BLUE},
+                line={"color": BLUE},
+                hovertemplate="%{x:.3f} s<extra>" + fid + "</extra>",
+            )
+        )
+    if not fig.data:
+        return None
+    fig.update_layout(
+        height=120 + 60 * len(fig.data),
+        template="plotly_white",
+        margin={"l": 120, "r": 20, "t": 30, "b": 40},
+        showlegend=False,
+        title={
+            "text": f"time to recover over {len(scenario.trials)} trials (s)",
+            "font": {"size": 13},
+        },
+    )
+    return fig
+
+
+def to_div(fig: Any, div_id: str) -> str:
+    return str(fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id=div_id))
+
+
+def plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())

@@ -1,0 +1,66 @@
+"""A Markdown summary that fits a CI job summary or a pull-request comment."""
+
+from __future__ import annotations
+
+from harness.record.model import RunRecord, ScenarioRecord, Status
+from harness.report import fmt
+
+ICON = {
+    Status.PASSED: "✅ passed",
+    Status.FAILED: "❌ failed",
+    Status.ABORTED: "⛔ aborted",
+    Status.ERROR: "⚠️ error",
+    Status.INTERRUPTED: "⏸️ interrupted",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(record: RunRecord, *, report_link: str | None = None) -> str:
+    duration = (record.finished_at or record.started_at) - record.started_at
+    counts = {s: sum(1 for sc in record.scenarios if sc.status is s) for s in Status}
+    head = [
+        f"## shopchaos: {ICON[record.status]}",
+        "",
+        f"{len(record.scenarios)} scenarios on **{record.platform}** ({record.stack}), "
+        f"{fmt.seconds(duration)}, seed `{record.seed}`"
+        + (f", revision `{record.git_revision}`" if record.git_revision else "")
+        + ". "
+        + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n),
+        "",
+        "| scenario | verdict | trials | time to recover (median) | errors per fault | "
+        "error rate | p95 |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    rows = [_row(s) for s in record.scenarios]
+    broken = [
+        f"- **{s.name}** trial {t.index + 1}: {_cell(c.name)} ({_cell(c.scope)}) expected "
+        f"{_cell(c.expected)}, observed {_cell(c.observed)}"
+        for s in record.scenarios
+        for t in s.trials
+        for c in t.checks
+        if c.verdict == "fail"
+    ]
+    tail = ["", "### Broken promises", "", *broken] if broken else []
+    flaky = [s.name for s in record.scenarios if s.flaky]
+    if flaky:
+        tail += ["", f"**Flaky** (verdict differed between identical trials): {', '.join(flaky)}"]
+    if report_link:
+        tail += ["", f"Full report: {report_link}"]
+    return "\n".join([*head, *rows, *tail]) + "\n"
+
+
+def _row(s: ScenarioRecord) -> str:
+    ttr = [d.median for k, d in s.summary.items() if k.endswith(".time_to_recover")]
+    errs = [d.median for k, d in s.summary.items() if k.endswith(".errors")]
+    rate = s.summary.get("error_rate")
+    p95 = s.summary.get("p95")
+    verdict = ICON[s.status] + (" (flaky)" if s.flaky else "")
+    return (
+        f"| {_cell(s.name)} | {verdict} | {len(s.trials)} | "
+        f"{', '.join(fmt.seconds(v) for v in ttr) or fmt.DASH} | "
+        f"{', '.join(fmt.number(v) for v in errs) or fmt.DASH} | "
+        f"{fmt.rate(rate.median if rate else None)} | {fmt.seconds(p95.median if p95 else None)} |"
+    )
