@@ -57,6 +57,19 @@ class Server:
 
 
 @dataclass(frozen=True)
+class Resolvers:
+    """Resolve server names at run time, not only at start (Compose: Docker's embedded DNS).
+
+    A container started again may get another address; HAProxy re-resolves every second and
+    follows it. `init-addr last,libc,none` lets HAProxy start while a name does not resolve yet.
+    """
+
+    name: str = "docker"
+    nameserver: str = "127.0.0.11:53"  # Docker's embedded DNS server, inside every container
+    hold: str = "60s"  # keep the last address when DNS has no answer (a stopped container)
+
+
+@dataclass(frozen=True)
 class Timeouts:
     connect: str = "1s"
     client: str = "30s"
@@ -76,7 +89,10 @@ def render(
     runtime_socket: str,
     threads: int = 1,
     timeouts: Timeouts | None = None,
+    resolvers: Resolvers | None = None,
 ) -> str:
+    """runtime_socket: a path (a UNIX socket, mode 600) or `ipv4@ADDR:PORT` (a TCP listener, for
+    a containerised HAProxy whose runtime API is published to the host)."""
     env = Environment(
         loader=PackageLoader("harness.lb", ""),
         undefined=StrictUndefined,
@@ -94,6 +110,7 @@ def render(
         runtime_socket=runtime_socket,
         threads=threads,
         timeouts=timeouts or Timeouts(),
+        resolvers=resolvers,
     )
 
 

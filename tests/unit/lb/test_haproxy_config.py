@@ -76,3 +76,29 @@ def test_runtime_address_forms() -> None:
     HAProxyRuntime("tcp:127.0.0.1:9999")
     with pytest.raises(ValueError):
         HAProxyRuntime("/tmp/x.sock")
+
+
+def test_resolvers_and_a_tcp_runtime_socket_for_containers() -> None:
+    from harness.lb.haproxy_config import Resolvers
+
+    text = render(
+        stack="t",
+        profile="recommended",
+        host="0.0.0.0",
+        entry_port=8080,
+        backend="shop",
+        check_path="/readyz",
+        servers=[Server("shop-1", "shop-1:8000")],
+        runtime_socket="ipv4@0.0.0.0:9999",
+        resolvers=Resolvers(),
+    )
+    assert "stats socket ipv4@0.0.0.0:9999 level admin" in text  # no unix-only `mode 600`
+    assert "resolvers docker\n    nameserver dns 127.0.0.11:53" in text
+    assert "hold obsolete 1s" in text  # a container back with a new address is followed
+    assert "resolvers docker resolve-prefer ipv4 init-addr last,libc,none" in text
+
+
+def test_the_local_config_has_no_resolvers_and_a_private_socket() -> None:
+    text = cfg()
+    assert "resolvers" not in text and "init-addr" not in text
+    assert "stats socket /tmp/x.sock mode 600 level admin" in text
