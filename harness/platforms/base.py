@@ -34,7 +34,9 @@ class StackOptions(BaseModel):
     profile: str = "default"  # a named profile of the stack spec
     lb_profile: LbProfileName | None = None  # overrides the profile's and the spec's
 
-    def resolve(self, spec: StackSpec) -> ResolvedOptions:
+    def resolve(self, spec: StackSpec, *, db_default: DbKind | None = None) -> ResolvedOptions:
+        """Fill in the spec's defaults. db_default: the platform's database when none is asked
+        for (Compose runs PostgreSQL); without one, the spec's `database.kind`."""
         if self.profile != "default" and self.profile not in spec.profiles:
             known = ", ".join(sorted({"default", *spec.profiles}))
             raise InputError(
@@ -45,7 +47,7 @@ class StackOptions(BaseModel):
         backend = spec.load_balancer.backend
         return ResolvedOptions(
             replicas=self.replicas or spec.services[backend].replicas,
-            db=self.db or spec.database.kind,
+            db=self.db or db_default or spec.database.kind,
             profile=self.profile,
             lb_profile=self.lb_profile
             or (prof.lb_profile if prof else None)
@@ -62,6 +64,12 @@ class ResolvedOptions(BaseModel):
     profile: str
     lb_profile: LbProfileName
     backend_env: dict[str, str]
+
+    def describe(self) -> str:
+        return (
+            f"replicas={self.replicas}, db={self.db}, profile={self.profile}, "
+            f"lb_profile={self.lb_profile}"
+        )
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,9 @@ class Platform(Protocol):
 
     name: str
     spec: StackSpec
+
+    def resolve(self, options: StackOptions) -> ResolvedOptions:
+        """What `up(options)` would run: the options with this platform's defaults filled in."""
 
     def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
         """Start the stack and wait until every instance is ready and UP in the LB.

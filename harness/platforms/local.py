@@ -24,7 +24,8 @@ from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _postgres, _procs
 from harness.platforms._ports import LOOPBACK, allocate, require_free
-from harness.platforms._readiness import wait_for
+from harness.platforms._readiness import probe_health, wait_for
+from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
     InstanceRef,
@@ -36,7 +37,7 @@ from harness.platforms.base import (
     StackStatus,
     no_progress,
 )
-from harness.platforms.local_state import LocalState, ProcEntry, StateStore
+from harness.platforms.local_state import LocalState, ProcEntry
 from harness.stack.model import StackSpec
 
 STATE_DIR_ENV = "SHOPCHAOS_STATE_DIR"
@@ -60,12 +61,15 @@ class LocalPlatform:
         self.spec_path = spec_path
         self.entry_port = entry_port
         self.toxiproxy_port = toxiproxy_port
-        self.store = StateStore(self.state_dir)
+        self.store = StateStore(self.state_dir, LocalState)
 
     # ---------------------------------------------------------------- lifecycle
 
+    def resolve(self, options: StackOptions) -> ResolvedOptions:
+        return options.resolve(self.spec)
+
     def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
-        resolved = options.resolve(self.spec)
+        resolved = self.resolve(options)
         with self.store.locked():
             existing = self.store.load_lenient()
             if existing is not None:
@@ -75,7 +79,7 @@ class LocalPlatform:
                         return self._endpoints(existing)
                     raise StackError(
                         "the stack is already up with other options "
-                        f"({_describe(existing.options)})",
+                        f"({existing.options.describe()})",
                         hint="run `shopchaos down` first, or bring it up with the same options",
                     )
                 progress("cleaning up what a previous, unfinished stack left behind")
@@ -134,9 +138,7 @@ class LocalPlatform:
                     ref=ref,
                     ident=str(entry.pid),
                     process=proc,
-                    health=_probe_health(ref.address, entry.ready_path)
-                    if proc != "exited"
-                    else "-",
+                    health=probe_health(ref.address, entry.ready_path) if proc != "exited" else "-",
                     lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
                 )
             )
@@ -615,25 +617,8 @@ class LocalPlatform:
         )
 
 
-def _probe_health(address: str, path: str | None) -> str:
-    if path is None:
-        return "-"
-    try:
-        r = requests.get(f"http://{address}{path}", timeout=0.5)
-    except requests.RequestException:
-        return "unreachable"
-    return "ready" if r.status_code == 200 else f"unready ({r.status_code})"
-
-
 def _run_check(argv: list[str]) -> str:
     import subprocess
 
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     return "" if done.returncode == 0 else (done.stderr or done.stdout).strip()
-
-
-def _describe(opts: ResolvedOptions) -> str:
-    return (
-        f"replicas={opts.replicas}, db={opts.db}, profile={opts.profile}, "
-        f"lb_profile={opts.lb_profile}"
-    )

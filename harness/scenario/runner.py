@@ -208,7 +208,7 @@ def stack_options(sc: Scenario) -> StackOptions:
 def _ensure_stack(platform: Platform, sc: Scenario, progress: Progress) -> bool:
     """Bring the stack to what the scenario needs. True when this call started it."""
     wanted = stack_options(sc)
-    resolved = wanted.resolve(platform.spec)
+    resolved = platform.resolve(wanted)
     current = platform.options()
     if current == resolved:
         return False

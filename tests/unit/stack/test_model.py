@@ -32,6 +32,13 @@ def test_profiles_resolve_and_unknown_ones_are_named() -> None:
     assert "unsafe" in (exc.value.problems[0].hint or "")
 
 
+def test_a_platform_default_database_applies_only_when_none_is_asked_for() -> None:
+    spec, _ = load_stack()
+    assert StackOptions().resolve(spec).db == "sqlite"  # the spec's kind
+    assert StackOptions().resolve(spec, db_default="postgres").db == "postgres"
+    assert StackOptions(db="sqlite").resolve(spec, db_default="postgres").db == "sqlite"
+
+
 def test_bad_stack_descriptions_are_located(tmp_path: Path) -> None:
     p = tmp_path / "stack.yaml"
     p.write_text(
