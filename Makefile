@@ -16,6 +16,10 @@ test: setup
 test-unit: setup
 	$(VENV)/pytest tests/unit
 
+# Docker images and the Compose v2 plugin, with no registry needed (docs/ci.md, compose/README.md).
+compose-setup: setup
+	@scripts/compose-setup
+
 lint: setup
 	$(VENV)/ruff check harness sample_shop tests bench
 	$(VENV)/ruff format --check harness sample_shop tests bench

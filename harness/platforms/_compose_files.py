@@ -1,0 +1,126 @@
+"""What the Compose platform expects of a Compose file, and the files it writes for each stack.
+
+The contract (compose/README.md): infrastructure services named `haproxy` (entry on 8080, the
+runtime API as a TCP stats socket on 9999), `toxiproxy` (API on 8474, one proxy per dependency,
+named like it) and `postgres` (5432); one Compose service per instance, named like the
+instance (`shop-1`..`shop-N` for the load balancer's backend, `payment`, `shipping`), listening
+on the service's `port` from the stack description. Every published port is taken from a
+variable (below) and bound to 127.0.0.1.
+
+Per stack, `up` writes into its state directory the HAProxy config rendered for its options
+and an override file that mounts it and adds the profile's environment to the backend replicas.
+`python -m harness.platforms._compose_files` prints the config for the defaults: that is
+compose/haproxy/haproxy.cfg (a unit test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from harness.errors import StackError
+from harness.lb import haproxy_config
+from harness.platforms.base import ResolvedOptions, StackOptions
+from harness.stack.model import DbKind, StackSpec
+
+LB_SERVICE = "haproxy"
+LB_PORT = 8080
+LB_RUNTIME_PORT = 9999
+LB_CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg"
+TOXIPROXY_SERVICE = "toxiproxy"
+TOXIPROXY_PORT = 8474
+DB_SERVICE = "postgres"
+DB_PORT = 5432
+INFRA = (LB_SERVICE, TOXIPROXY_SERVICE, DB_SERVICE)
+DB_KIND: DbKind = "postgres"  # the Compose stack's database (the shop reaches it through Toxiproxy)
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str  # the harness's instance name, e.g. "shop-2"
+    service: str  # the stack's service (replica group), e.g. "shop"
+    compose_service: str  # the Compose service running it
+    port: int  # its port inside the container
+
+    @property
+    def port_variable(self) -> str:
+        return port_variable(self.compose_service)
+
+
+def port_variable(compose_service: str) -> str:
+    """SHOPCHAOS_PORT_SHOP_1 for shop-1: the variable its published port is read from."""
+    return "SHOPCHAOS_PORT_" + "".join(c if c.isalnum() else "_" for c in compose_service).upper()
+
+
+def project_name(stack: str, state_dir: Path) -> str:
+    """One Compose project per stack and state directory: two checkouts never share one."""
+    digest = hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:8]
+    return f"shopchaos-{stack}-{digest}"
+
+
+def instances(spec: StackSpec, opts: ResolvedOptions) -> list[Instance]:
+    out = []
+    for service in spec.ordered_services():
+        svc = spec.services[service]
+        if svc.port is None:
+            raise StackError(
+                f"service '{service}' has no `port` in the stack description",
+                hint="the Compose platform needs the port each service listens on in its "
+                "container (services.<name>.port)",
+            )
+        base = svc.compose_service or service
+        for name in spec.instance_names(service, opts.replicas):
+            compose_service = base + name.removeprefix(service)  # shop-2 -> <base>-2
+            out.append(Instance(name, service, compose_service, svc.port))
+    return out
+
+
+def haproxy_cfg(spec: StackSpec, opts: ResolvedOptions) -> str:
+    backend = spec.load_balancer.backend
+    servers = [
+        haproxy_config.Server(i.name, f"{i.compose_service}:{i.port}")
+        for i in instances(spec, opts)
+        if i.service == backend
+    ]
+    return haproxy_config.render(
+        stack=spec.name,
+        profile=opts.lb_profile,
+        host="0.0.0.0",  # noqa: S104 - inside the container; published on 127.0.0.1 only
+        entry_port=LB_PORT,
+        backend=backend,
+        check_path=spec.check_path(),
+        servers=servers,
+        runtime_socket=f"ipv4@0.0.0.0:{LB_RUNTIME_PORT}",
+        resolvers=haproxy_config.Resolvers(),
+    )
+
+
+def override(spec: StackSpec, opts: ResolvedOptions, haproxy_cfg_path: Path) -> str:
+    """The per-stack override: this stack's HAProxy config, the profile's env for the backend."""
+    services: dict[str, dict[str, object]] = {
+        LB_SERVICE: {"volumes": [f"{haproxy_cfg_path}:{LB_CONFIG_PATH}:ro"]}
+    }
+    if opts.backend_env:
+        for inst in instances(spec, opts):
+            if inst.service == spec.load_balancer.backend:
+                services[inst.compose_service] = {"environment": dict(opts.backend_env)}
+    header = "# Written by `shopchaos up --platform compose` for this stack; do not edit.\n"
+    return header + yaml.safe_dump({"services": services}, sort_keys=False)
+
+
+def main() -> int:
+    """Print the HAProxy config for the default stack and options (compose/haproxy/haproxy.cfg)."""
+    from harness.stack.loader import load_stack
+
+    spec, _ = load_stack(None)
+    opts = StackOptions(db=DB_KIND).resolve(spec)
+    sys.stdout.write(haproxy_cfg(spec, opts))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
