@@ -120,7 +120,7 @@ def _print_status(st: StackStatus) -> None:
         f"{o.profile}, LB {o.lb_profile})",
         title_justify="left",
     )
-    for col in ("service", "instance", "pid", "address", "process", "health", "LB state"):
+    for col in ("service", "instance", "pid/container", "address", "process", "health", "LB state"):
         table.add_column(col)
     for i in st.instances:
         table.add_row(

@@ -24,7 +24,9 @@ import yaml
 
 from harness.errors import StackError
 from harness.lb import haproxy_config
-from harness.platforms.base import ResolvedOptions, StackOptions
+from harness.platforms._ports import LOOPBACK
+from harness.platforms.base import Endpoints, InstanceRef, ResolvedOptions, StackOptions
+from harness.platforms.compose_state import ComposeState
 from harness.stack.model import DbKind, StackSpec
 
 LB_SERVICE = "haproxy"
@@ -77,6 +79,34 @@ def instances(spec: StackSpec, opts: ResolvedOptions) -> list[Instance]:
             compose_service = base + name.removeprefix(service)  # shop-2 -> <base>-2
             out.append(Instance(name, service, compose_service, svc.port))
     return out
+
+
+def endpoints(spec: StackSpec, state: ComposeState) -> Endpoints:
+    """How the harness reaches a running stack: everything on 127.0.0.1 at its published port."""
+    backend = spec.load_balancer.backend
+    refs = tuple(
+        InstanceRef(
+            name=i.name,
+            service=i.service,
+            address=f"{LOOPBACK}:{state.instance_ports.get(i.name, 0)}",
+            lb_server=i.name if i.service == backend else None,
+        )
+        for i in instances(spec, state.options)
+    )
+    service_urls: dict[str, str] = {}
+    for ref in refs:
+        service_urls.setdefault(ref.service, f"http://{ref.address}")
+    db = spec.database
+    return Endpoints(
+        entry_url=f"http://{LOOPBACK}:{state.entry_port}",
+        toxiproxy_url=f"http://{LOOPBACK}:{state.toxiproxy_port}",
+        lb_runtime=f"tcp:{LOOPBACK}:{state.runtime_port}",
+        lb_backend=backend,
+        instances=refs,
+        proxies={name: name for name in spec.proxies(state.options.db)},
+        database_url=f"postgresql://{db.user}@{LOOPBACK}:{state.db_port}/{db.name}",
+        service_urls=service_urls,
+    )
 
 
 def haproxy_cfg(spec: StackSpec, opts: ResolvedOptions) -> str:

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from harness.errors import PlatformUnavailableError
 from harness.platforms.base import Platform
 from harness.stack.loader import load_stack
 
@@ -29,7 +28,11 @@ def make_platform(
     spec, spec_path = load_stack(stack)
     root = (state_dir or default_state_dir()) / f"{name}-{spec.name}"
     if name == "compose":
-        raise PlatformUnavailableError("the Compose platform is not built yet (issue 5)")
+        from harness.platforms.compose import ComposePlatform
+
+        return ComposePlatform(
+            spec, root, spec_path=spec_path, entry_port=entry_port, toxiproxy_port=toxiproxy_port
+        )
     from harness.platforms.local import LocalPlatform
 
     return LocalPlatform(

@@ -1,0 +1,330 @@
+"""The Compose platform: the stack as Docker containers, brought up by `docker compose`.
+
+`up` renders this stack's HAProxy config and a small override file into the state directory,
+picks free loopback ports for everything the harness reaches (passed to the Compose file as
+variables), runs `docker compose up --wait` with a per-stack project name, then waits until
+HAProxy has every backend server UP. Instance faults go through the Docker SDK (kill, stop,
+pause, start); a partition disconnects the container from the project's networks. `down` is
+`docker compose down -v --remove-orphans` followed by a sweep of anything still labelled with
+the project, so it also cleans up after a crash or a lost state file. Conventions the Compose
+file must follow: _compose_files.py and compose/README.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from harness import tools
+from harness.errors import StackError, ToolMissingError
+from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.platforms import _compose_files as files
+from harness.platforms import _compose_instances as ops
+from harness.platforms import _compose_up as steps
+from harness.platforms import _docker
+from harness.platforms._compose_cli import ComposeCli, check_plugin
+from harness.platforms._ports import LOOPBACK
+from harness.platforms._readiness import probe_health
+from harness.platforms._state_store import StateStore
+from harness.platforms.base import (
+    Endpoints,
+    InstanceStatus,
+    ProcessState,
+    Progress,
+    ResolvedOptions,
+    StackOptions,
+    StackStatus,
+    no_progress,
+)
+from harness.platforms.compose_state import ComposeState
+from harness.stack.model import StackSpec
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+    from docker.models.containers import Container
+
+UP_TIMEOUT = 180.0  # `docker compose up --wait`: every health check green within this
+
+
+def default_compose_file() -> Path:
+    """SHOPCHAOS_COMPOSE_FILE, else compose/docker-compose.yml of this checkout (or cwd)."""
+    if env := os.environ.get("SHOPCHAOS_COMPOSE_FILE"):
+        return Path(env)
+    root = tools.project_root() or Path.cwd()
+    return root / "compose" / "docker-compose.yml"
+
+
+class ComposePlatform:
+    name = "compose"
+
+    def __init__(
+        self,
+        spec: StackSpec,
+        state_dir: Path,
+        *,
+        spec_path: Path | None = None,
+        compose_file: Path | None = None,
+        entry_port: int = 8080,
+        toxiproxy_port: int = 8474,
+    ) -> None:
+        """entry_port/toxiproxy_port: fixed ports for users; 0 picks free ones (tests)."""
+        self.spec = spec
+        self.state_dir = state_dir.resolve()
+        self.spec_path = spec_path
+        self.compose_file = (compose_file or default_compose_file()).resolve()
+        self.entry_port = entry_port
+        self.toxiproxy_port = toxiproxy_port
+        self.project = files.project_name(spec.name, self.state_dir)
+        self.store = StateStore(self.state_dir, ComposeState)
+        self._client: DockerClient | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def resolve(self, options: StackOptions) -> ResolvedOptions:
+        return options.resolve(self.spec, db_default=files.DB_KIND)
+
+    def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
+        resolved = self.resolve(options)
+        if resolved.db != files.DB_KIND:
+            raise StackError(
+                f"the Compose stack runs {files.DB_KIND}; --db {resolved.db} is for the local "
+                "platform",
+                hint="leave out --db, or use --platform local",
+            )
+        with self.store.locked():
+            project = self.docker()
+            existing = self.store.load_lenient()
+            if existing is not None and existing.complete and self._infra_running():
+                if existing.options == resolved:
+                    progress("the stack is already up with these options: adopting it")
+                    return self._endpoints(existing)
+                raise StackError(
+                    f"the stack is already up with other options ({existing.options.describe()})",
+                    hint="run `shopchaos down --platform compose` first, or bring it up with "
+                    "the same options",
+                )
+            if existing is not None or project.leftovers():
+                progress("cleaning up what a previous, unfinished stack left behind")
+                self._remove(progress)
+            state = self._plan(resolved)
+            self.store.save(state)
+            try:
+                self._start(state, progress)
+            except BaseException:
+                progress("start failed: removing what was started")
+                self._remove(no_progress)
+                raise
+            state.complete = True
+            self.store.save(state)
+            return self._endpoints(state)
+
+    def down(self, progress: Progress = no_progress) -> list[str]:
+        with self.store.locked():
+            return self._remove(progress)
+
+    def is_up(self) -> bool:
+        state = self.store.load_lenient()
+        return state is not None and state.complete
+
+    def options(self) -> ResolvedOptions | None:
+        state = self.store.load_lenient()
+        return state.options if state is not None and state.complete else None
+
+    def endpoints(self) -> Endpoints:
+        return self._endpoints(self._require())
+
+    def status(self) -> StackStatus:
+        state = self._require()
+        endpoints = self._endpoints(state)
+        containers = self.docker().containers()
+        lb: dict[str, str] = {}
+        with contextlib.suppress(StackError):
+            runtime = HAProxyRuntime(endpoints.lb_runtime)
+            lb = {s.server: s.detail for s in runtime.servers(endpoints.lb_backend)}
+        statuses = []
+        for inst in files.instances(self.spec, state.options):
+            ref = endpoints.instance(inst.name)
+            c = containers.get(inst.compose_service)
+            proc = _docker.state_of(c) if c is not None else "exited"
+            ready = self.spec.services[inst.service].health.ready
+            statuses.append(
+                InstanceStatus(
+                    ref=ref,
+                    ident=c.short_id if c is not None else "-",
+                    process=proc,
+                    health=probe_health(ref.address, ready) if proc != "exited" else "-",
+                    lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
+                )
+            )
+        components = {
+            svc: _docker.state_of(containers[svc]) if svc in containers else "missing"
+            for svc in files.INFRA
+        }
+        return StackStatus(
+            platform=self.name,
+            stack=state.stack,
+            options=state.options,
+            endpoints=endpoints,
+            instances=tuple(statuses),
+            components=components,
+        )
+
+    # ---------------------------------------------------------------- instance operations
+
+    def process_state(self, instance: str) -> ProcessState:
+        return _docker.state_of(self._container(instance))
+
+    def kill(self, instance: str) -> None:
+        ops.kill(self._container(instance), instance)
+
+    def terminate(self, instance: str) -> None:
+        ops.terminate(self._container(instance), instance)
+
+    def pause(self, instance: str) -> None:
+        ops.pause(self._container(instance), instance)
+
+    def resume(self, instance: str) -> None:
+        ops.resume(self._container(instance), instance)
+
+    def start(self, instance: str) -> None:
+        state = self._require()
+        inst = self._instance(state, instance)
+        svc = self.spec.services[inst.service]
+        ops.start(
+            self.docker().container(inst.compose_service),
+            instance,
+            f"{LOOPBACK}:{state.instance_ports[instance]}",
+            svc.health.ready,
+            timeout=svc.local.ready_timeout if svc.local else 30.0,
+        )
+
+    def restart(self, instance: str) -> None:
+        self.terminate(instance)
+        self.start(instance)
+
+    # ---------------------------------------------------------------- partition (SupportsPartition)
+
+    def partition(self, instance: str) -> None:
+        """Disconnect the container from the project's networks (state saved first, so a
+        harness that dies right after still knows what to reconnect)."""
+        with self.store.locked():
+            state = self._require()
+            c = self._container(instance, state)
+            ours = {n.name for n in self.docker().networks()}
+            nets = [n for n in ops.attached_networks(c) if n in ours]
+            state.partitioned[instance] = sorted({*state.partitioned.get(instance, []), *nets})
+            self.store.save(state)
+            ops.disconnect(self._engine(), c, nets, instance)
+
+    def heal(self, instance: str) -> None:
+        with self.store.locked():
+            state = self._require()
+            inst = self._instance(state, instance)
+            nets = state.partitioned.get(instance, [])
+            c = self.docker().container(inst.compose_service)
+            ops.reconnect(self._engine(), c, nets, inst.compose_service, instance)
+            state.partitioned.pop(instance, None)
+            self.store.save(state)
+
+    def is_partitioned(self, instance: str) -> bool:
+        return instance in self._require().partitioned
+
+    # ---------------------------------------------------------------- internals: starting
+
+    def _plan(self, opts: ResolvedOptions) -> ComposeState:
+        check_plugin()
+        if not self.compose_file.is_file():
+            raise ToolMissingError(
+                f"no Compose file at {self.compose_file}",
+                hint="set SHOPCHAOS_COMPOSE_FILE to your stack's docker-compose.yml",
+            )
+        env = steps.port_variables(self.spec, opts, self.entry_port, self.toxiproxy_port)
+        override = steps.write_files(self.spec, opts, self.state_dir)
+        insts = files.instances(self.spec, opts)
+        state = ComposeState(
+            project=self.project,
+            stack=self.spec.name,
+            spec_path=str(self.spec_path) if self.spec_path else None,
+            compose_files=[str(self.compose_file), str(override)],
+            options=opts,
+            services=[*files.INFRA, *(i.compose_service for i in insts)],
+            env=env,
+        )
+        steps.check_model(self._cli(state), state, self._engine())
+        return state
+
+    def _cli(self, state: ComposeState) -> ComposeCli:
+        return ComposeCli(self.project, [Path(f) for f in state.compose_files], state.env)
+
+    def _start(self, state: ComposeState, progress: Progress) -> None:
+        progress(f"docker compose up: {len(state.services)} services (project {self.project})")
+        argv = ["up", "-d", "--wait", "--wait-timeout", f"{UP_TIMEOUT:.0f}"]
+        argv += ["--no-build", "--pull", "never", "--remove-orphans", *state.services]
+        try:
+            self._cli(state).run(*argv, timeout=UP_TIMEOUT + 60)
+        except StackError as e:
+            raise StackError(e.message + self.docker().failure_report(), hint=e.hint) from e
+        steps.read_ports(self.spec, state, self.docker().containers())
+        self.store.save(state)
+        steps.wait_serving(self._endpoints(state), progress)
+
+    # ---------------------------------------------------------------- internals: stopping
+
+    def _remove(self, progress: Progress) -> list[str]:
+        """`compose down -v --remove-orphans`, then remove whatever still has the label."""
+        project = self.docker()
+        running = sorted(project.containers())
+        cli = ComposeCli(self.project, [self.compose_file])
+        try:
+            check_plugin()
+            progress(f"docker compose down (project {self.project})")
+            cli.run("down", "--volumes", "--remove-orphans", "--timeout", "10", timeout=180)
+        except (StackError, ToolMissingError) as e:
+            first = e.message.splitlines()[0]
+            progress(f"{first}: removing the project's containers with the Docker API")
+        swept = project.remove_all()
+        self.store.remove()
+        return [f"{svc}: removed" for svc in running] + [f"leftover {s}: removed" for s in swept]
+
+    # ---------------------------------------------------------------- internals: reading
+
+    def _engine(self) -> DockerClient:
+        if self._client is None:
+            self._client = _docker.connect()
+        return self._client
+
+    def docker(self) -> _docker.Project:
+        return _docker.Project(self._engine(), self.project)
+
+    def _require(self) -> ComposeState:
+        state = self.store.load()
+        if state is None or not state.complete:
+            raise StackError(
+                f"no Compose stack is up (state dir {self.state_dir})",
+                hint="start one with `shopchaos up --platform compose`",
+            )
+        return state
+
+    def _infra_running(self) -> bool:
+        containers = self.docker().containers()
+        return all(
+            svc in containers and _docker.state_of(containers[svc]) == "running"
+            for svc in files.INFRA
+        )
+
+    def _endpoints(self, state: ComposeState) -> Endpoints:
+        return files.endpoints(self.spec, state)
+
+    def _instance(self, state: ComposeState, instance: str) -> files.Instance:
+        insts = files.instances(self.spec, state.options)
+        for inst in insts:
+            if inst.name == instance:
+                return inst
+        known = ", ".join(i.name for i in insts)
+        raise StackError(f"no instance named '{instance}'", hint=f"instances: {known}")
+
+    def _container(self, instance: str, state: ComposeState | None = None) -> Container:
+        inst = self._instance(state or self._require(), instance)
+        return self.docker().container(inst.compose_service)
