@@ -115,6 +115,8 @@ def test_up_is_healthy_and_an_order_goes_through_the_load_balancer(platform: Pla
     assert r.headers["x-request-id"]  # HAProxy set one and the shop passed it back
     ledger = requests.get(e.service_urls["payment"] + "/ledger", timeout=5).json()
     assert order["order_id"] in {c["reference"] for c in ledger["charges"]}
+    labels = requests.get(e.service_urls["shipping"] + "/labels", timeout=5).json()["labels"]
+    assert order["order_id"] in {lbl["order_id"] for lbl in labels}
 
 
 def test_a_killed_replica_is_marked_down_checkouts_go_on_and_it_comes_back(
