@@ -8,6 +8,7 @@ on the Compose platform).
 from __future__ import annotations
 
 import os
+import socket
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -33,15 +34,27 @@ def connect(timeout: float = 30.0) -> DockerClient:
     import docker
     import requests
 
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    client: DockerClient | None = None
     try:
+        if where.startswith("unix://"):
+            _check_socket(where.removeprefix("unix://"))
         client = docker.from_env(timeout=int(timeout))
         client.ping()
-    except (docker.errors.DockerException, requests.RequestException) as e:
+    except (OSError, docker.errors.DockerException, requests.RequestException) as e:
+        if client is not None:
+            client.close()
         raise PlatformUnavailableError(
             f"the Docker engine is not reachable at {where}: {e}", hint=ENGINE_HINT
         ) from e
     return client
+
+
+def _check_socket(path: str) -> None:
+    """Connect once ourselves: docker-py leaks the socket when the engine is not there."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(path)
 
 
 def state_of(container: Container) -> ProcessState:
