@@ -138,8 +138,9 @@ def measure_fault(
     p95_during = percentile_sorted(d_sorted, 95)
     delivered = sum(1 for r in records if t0 <= r.end < t0 + horizon and not r.failed)
     offered = base.rps * horizon
-    lb_down, lb_up = lb_detection(backend_events, t0, lb_server)
-    probe_fail, probe_ok = probe_detection(probe, t0)
+    since = fault.t_apply_called
+    lb_down, lb_up = lb_detection(backend_events, t0, lb_server, since=since)
+    probe_fail, probe_ok = probe_detection(probe, t0, since=since)
     return FaultMetrics(
         time_to_detect=time_to_detect(records, t0, latency_slo),
         time_to_recover=ttr,
@@ -162,33 +163,45 @@ def measure_fault(
 
 
 def lb_detection(
-    events: Sequence[BackendEvent], t_inject: float, server: str | None
+    events: Sequence[BackendEvent],
+    t_inject: float,
+    server: str | None,
+    *,
+    since: float | None = None,
 ) -> tuple[float | None, float | None]:
-    """Seconds from t_inject until the LB took `server` out (not UP), and until it was UP again."""
+    """Seconds from t_inject until the LB took `server` out (not UP), and until it was UP again.
+
+    since: look from here (when apply() was called): a fault whose apply() takes a while (docker
+    kill returns only once the engine has seen the container exit, 0.2-0.7 s) can be noticed
+    before it returns; that counts as at once (0).
+    """
     if server is None:
         return None, None
+    start = t_inject if since is None else min(since, t_inject)
     down: float | None = None
     for e in sorted((e for e in events if e.server == server), key=lambda e: e.t):
-        if e.t < t_inject:
+        if e.t < start:
             continue
         if down is None and e.state != "UP":
             down = e.t
         elif down is not None and e.state == "UP":
-            return down - t_inject, e.t - t_inject
-    return (down - t_inject if down is not None else None), None
+            return max(0.0, down - t_inject), e.t - t_inject
+    return (max(0.0, down - t_inject) if down is not None else None), None
 
 
 def probe_detection(
-    samples: Sequence[ProbeSample], t_inject: float
+    samples: Sequence[ProbeSample], t_inject: float, *, since: float | None = None
 ) -> tuple[float | None, float | None]:
-    """Seconds from t_inject to the first failed probe, and to the first good one after it."""
+    """Seconds from t_inject to the first failed probe, and to the first good one after it
+    (looking from `since`, as lb_detection does)."""
+    start = t_inject if since is None else min(since, t_inject)
     fail: float | None = None
     for p in samples:
         seen = p.t + p.duration
-        if seen < t_inject:
+        if seen < start:
             continue
         if fail is None and p.failed:
             fail = seen
         elif fail is not None and not p.failed:
-            return fail - t_inject, seen - t_inject
-    return (fail - t_inject if fail is not None else None), None
+            return max(0.0, fail - t_inject), seen - t_inject
+    return (max(0.0, fail - t_inject) if fail is not None else None), None

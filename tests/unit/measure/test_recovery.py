@@ -108,6 +108,15 @@ def test_lb_and_probe_detection() -> None:
     assert ok_after == pytest.approx(2.001)
 
 
+def test_a_server_taken_out_while_a_slow_apply_runs_counts_as_detected_at_once() -> None:
+    # docker kill returns only after the engine saw the exit: the LB may be quicker
+    events = [BackendEvent(0, "shop-1", "UP"), BackendEvent(10.4, "shop-1", "DOWN", "UP")]
+    assert lb_detection(events, 10.6, "shop-1") == (None, None)  # the old blind spot
+    assert lb_detection(events, 10.6, "shop-1", since=10.0) == (0.0, None)
+    probes = [ProbeSample(10.3, 0.01, 0), ProbeSample(12.0, 0.01, 200)]
+    assert probe_detection(probes, 10.6, since=10.0) == (0.0, pytest.approx(1.41))
+
+
 def test_delivered_over_offered_after_the_fault() -> None:
     records = steady(0, 10) + steady(10, 13, rps=200) + steady(13, 20)
     base = baseline(records, 0, 10)
