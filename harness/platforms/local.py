@@ -10,6 +10,7 @@ waits for readiness with a deadline. State is kept on disk (local_state.py) afte
 from __future__ import annotations
 
 import hashlib
+import shutil
 import signal
 import sys
 import uuid
@@ -83,6 +84,7 @@ class LocalPlatform:
             self._teardown_orphans(progress)
             self._check_tools(resolved)
             state = self._plan(resolved)
+            self._fresh_dirs()
             self.store.save(state)
             try:
                 self._start_all(state, progress)
@@ -252,8 +254,17 @@ class LocalPlatform:
     def _tags(self, state: LocalState) -> dict[str, str]:
         return {_procs.STACK_ENV: state.stack_id, STATE_DIR_ENV: str(self.state_dir)}
 
+    def _fresh_dirs(self) -> None:
+        """A new stack starts from empty data (no orders or charges of an earlier stack);
+        the previous stack's logs are kept in logs.previous/."""
+        shutil.rmtree(self.state_dir / "data", ignore_errors=True)
+        (self.state_dir / "data").mkdir(parents=True)
+        logs = self.state_dir / "logs"
+        if logs.is_dir():
+            shutil.rmtree(self.state_dir / "logs.previous", ignore_errors=True)
+            logs.rename(self.state_dir / "logs.previous")
+
     def _start_all(self, state: LocalState, progress: Progress) -> None:
-        (self.state_dir / "data").mkdir(parents=True, exist_ok=True)
         self._start_toxiproxy(state, progress)
         if state.options.db == "postgres":
             self._start_postgres(state, progress)

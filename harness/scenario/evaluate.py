@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -97,9 +98,7 @@ def evaluate(
                 p95=b.p95,
                 p99=b.p99,
             )
-            for b in bucketize(
-                records, t0, min(end, max((r.t for r in records), default=t0)), BUCKET_WIDTH
-            )
+            for b in bucketize(records, t0, _whole_buckets(t0, records, end), BUCKET_WIDTH)
         ],
         backend_events=[
             rec.BackendChange(t=e.t - t0, server=e.server, state=e.state, previous=e.previous)
@@ -122,6 +121,12 @@ def evaluate(
     if data.errors or any(not r.ok for r in data.rollbacks) or any(f.apply_error for f in faults):
         status = rec.Status.ERROR
     return trial.model_copy(update={"checks": checks, "status": status})
+
+
+def _whole_buckets(t0: float, records: list[RequestRecord], end: float) -> float:
+    """The end of the last complete bucket (a partial one would read as a drop in traffic)."""
+    last = min(end, max((r.t for r in records), default=t0))
+    return t0 + math.floor((last - t0) / BUCKET_WIDTH) * BUCKET_WIDTH
 
 
 def stats(name: str, records: list[RequestRecord], span: float) -> rec.Stats:
