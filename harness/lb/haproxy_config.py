@@ -41,7 +41,8 @@ PROFILES: dict[LbProfileName, LbProfile] = {
     ),
     "recommended": LbProfile(
         "recommended",
-        "inter 500ms fastinter 200ms downinter 1s fall 2 rise 2",
+        "inter 500ms fastinter 200ms downinter 1s fall 2 rise 2 "
+        "observe layer4 error-limit 2 on-error mark-down",
         3,
         True,
         "conn-failure empty-response junk-response response-timeout",
