@@ -26,7 +26,11 @@ BUCKET_WIDTH = 0.5
 
 
 def evaluate(
-    scenario: Scenario, data: TrialData, index: int, stack: dict[str, object]
+    scenario: Scenario,
+    data: TrialData,
+    index: int,
+    stack: dict[str, object],
+    reconciliation: rec.Reconciliation | None = None,
 ) -> rec.TrialRecord:
     p = data.phases
     if p is None:  # the load never started
@@ -111,6 +115,7 @@ def evaluate(
         ],
         errors=list(data.errors),
         ledger=dict(Counter(e.event for e in data.ledger)),
+        reconciliation=reconciliation,
     )
     checks = check_trial(scenario, trial)
     status = rec.Status.PASSED

@@ -96,7 +96,57 @@ def check_trial(scenario: Scenario, trial: TrialRecord) -> list[Check]:
         checks.extend(_request_checks(name, req.max_error_rate, req.max_p95, found))
     for fault in trial.faults:
         checks.extend(_fault_checks(scenario, fault))
+    checks.extend(_correctness_checks(scenario, trial))
     return checks
+
+
+CORRECTNESS = (
+    "lost_orders",
+    "phantom_orders",
+    "duplicate_orders",
+    "double_charges",
+    "orphan_charges",
+    "stuck_orders",
+    "unlabelled_orders",
+    "negative_stock",
+)
+
+
+def _correctness_checks(scenario: Scenario, trial: TrialRecord) -> list[Check]:
+    out = []
+    rec = trial.reconciliation
+    for name in CORRECTNESS:
+        limit = getattr(scenario.expect, name)
+        if limit is None:
+            continue
+        if rec is None or rec.error is not None:
+            why = rec.error if rec is not None and rec.error else "not reconciled"
+            out.append(
+                Check(
+                    name=name,
+                    scope="run",
+                    expected=f"<= {limit}",
+                    observed=why,
+                    verdict="fail",
+                    limit=limit,
+                )
+            )
+            continue
+        value = rec.counts.get(name, 0)
+        examples = rec.examples.get(name, [])
+        seen = f"{value}" + (f" (e.g. {', '.join(examples[:3])})" if examples else "")
+        out.append(
+            Check(
+                name=name,
+                scope="run",
+                expected=f"<= {limit}",
+                observed=seen,
+                verdict="pass" if value <= limit else "fail",
+                limit=limit,
+                value=value,
+            )
+        )
+    return out
 
 
 def _request_checks(

@@ -21,6 +21,7 @@ import harness
 from harness.errors import HarnessError, InputError, Interrupted, Problem, StackError
 from harness.measure.trials import distributions, flaky
 from harness.platforms.base import Platform, Progress, StackOptions
+from harness.reconciliation.sources import reconcile_trial
 from harness.record import io as record_io
 from harness.record import model as rec
 from harness.recover import recover
@@ -154,7 +155,8 @@ def _run_scenario(
             data.errors.append(str(e))
             data.finished_at = data.finished_at or time.time()
         options = platform.options()
-        trial = evaluate(sc, data, k, options.model_dump() if options else {})
+        recon = _reconcile(platform, data, ui) if interrupted is None else None
+        trial = evaluate(sc, data, k, options.model_dump() if options else {}, recon)
         if data.requests:
             csv_file = run_dir / "timelines" / f"{sc.name}-{k + 1}.csv.gz"
             csv_path = write_timeline_csv(data, csv_file)
@@ -169,6 +171,33 @@ def _run_scenario(
             raise interrupted
         record_io.write(record.model_copy(update={"scenarios": [*record.scenarios, srec]}), run_dir)
     return srec
+
+
+def _reconcile(platform: Platform, data: TrialData, ui: RunUI) -> rec.Reconciliation | None:
+    """Compare the customers' ledger with the shop's orders and the provider's charges."""
+    if platform.spec.reconciliation is None or data.phases is None:
+        return None
+    try:
+        result, settled, waited = reconcile_trial(
+            platform.spec,
+            platform.endpoints(),
+            data.ledger,
+            since=data.phases.t0 - 1.0,
+            progress=ui.progress,
+        )
+    except HarnessError as e:
+        return rec.Reconciliation(error=e.message)
+    return rec.Reconciliation(
+        acknowledged=result.acknowledged,
+        attempted=result.attempted,
+        orders=result.orders,
+        confirmed=result.confirmed,
+        charges=result.charges,
+        counts=result.counts,
+        examples=result.examples,
+        settled=settled,
+        waited=round(waited, 2),
+    )
 
 
 def _summarise(srec: rec.ScenarioRecord, trials: list[rec.TrialRecord]) -> rec.ScenarioRecord:

@@ -78,7 +78,7 @@ def test_default_health_checks_show_the_errors_the_profile_hides(
     # inter 2s, fall 3: marked down 4-8 s after the kill; recovery follows it
     assert m.lb_down_after is not None and 3.0 < m.lb_down_after < 9.0
     assert m.time_to_recover is not None and m.time_to_recover > 2.0
-    assert m.time_to_detect is not None and m.time_to_detect > 0.5  # retries on the dead server
+    assert m.time_to_detect is not None  # customers saw it (in-flight requests fail at once)
 
 
 def test_payment_outage_errors_only_at_checkout_and_only_while_it_lasts(
@@ -200,7 +200,12 @@ def test_an_interrupted_run_reverts_its_faults(
     assert any(p.toxics for p in client.proxies().values())
     assert stack.process_state("shop-1") == "paused"
     proc.send_signal(sig)
-    out, _ = proc.communicate(timeout=60)
+    try:
+        out, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        raise AssertionError(f"no exit 120 s after {sig.name}:\n{out[-4000:]}") from None
     assert proc.returncode == 130, out
     assert_clean(stack)
     record = json.loads(next(tmp_path.glob("*/record.json")).read_text())
