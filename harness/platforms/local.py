@@ -24,6 +24,7 @@ from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _postgres, _procs
+from harness.platforms._pg_admin import PgAdmin
 from harness.platforms._ports import LOOPBACK, allocate, require_free
 from harness.platforms._readiness import wait_for
 from harness.platforms.base import (
@@ -195,6 +196,20 @@ class LocalPlatform:
     def restart(self, instance: str) -> None:
         self.terminate(instance)
         self.start(instance)
+
+    # ---------------------------------------------------------------- the database (DR drill)
+
+    def _pg(self) -> PgAdmin:
+        return PgAdmin(self._require().db_direct_url)
+
+    def backup_database(self, dest: Path) -> None:
+        self._pg().backup(dest)
+
+    def destroy_database(self) -> None:
+        self._pg().destroy()
+
+    def restore_database(self, src: Path) -> None:
+        self._pg().restore(src)
 
     # ---------------------------------------------------------------- internals: planning
 

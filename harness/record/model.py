@@ -103,6 +103,7 @@ class FaultRecord(_Rec):
     apply_error: str | None = None
     revert_error: str | None = None
     metrics: FaultMetrics = FaultMetrics()
+    details: dict[str, float | int | str] = Field(default_factory=dict)  # fault-specific
 
 
 class BackendChange(_Rec):

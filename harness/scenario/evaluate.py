@@ -55,7 +55,7 @@ def evaluate(
         min_requests=scenario.recovery.min_requests,
     )
     faults = [
-        _fault_record(scenario, i, w, records, base, tol, end, data)
+        _fault_record(scenario, i, w, records, base, tol, end, data, reconciliation)
         for i, w in enumerate(data.windows)
     ]
     after = [r for r in records if p.baseline_end <= r.t < end]
@@ -158,6 +158,7 @@ def _fault_record(
     tol: bl.Tolerance,
     end: float,
     data: TrialData,
+    reconciliation: rec.Reconciliation | None = None,
 ) -> rec.FaultRecord:
     p = data.phases
     assert p is not None
@@ -181,6 +182,7 @@ def _fault_record(
         t_revert=rel(w.t_revert),
         apply_error=w.apply_error,
         revert_error=w.revert_error,
+        details=_details(w, spec, records, t0, reconciliation),
     )
     if w.t_inject is None or w.t_apply_called is None or w.apply_error:
         return base_rec
@@ -232,6 +234,33 @@ def _fault_record(
             )
         }
     )
+
+
+def _details(
+    w: Window,
+    spec: object,
+    records: list[RequestRecord],
+    t0: float,
+    reconciliation: rec.Reconciliation | None,
+) -> dict[str, float | int | str]:
+    """What a fault reports about itself (times made relative), and for the DR drill its RTO
+    and RPO (docs/metrics.md)."""
+    report = getattr(w.fault, "details", None)
+    raw: dict[str, float | int | str] = report() if callable(report) else {}
+    out = {k: (v - t0 if k.endswith("_at") and isinstance(v, float) else v) for k, v in raw.items()}
+    destroyed, snapshot = raw.get("destroyed_at"), raw.get("backup_snapshot_at")
+    gone = raw.get("gone_at", destroyed)
+    if isinstance(destroyed, float) and isinstance(gone, float):
+        # the first success of a request sent after the database was really gone
+        request = str(getattr(spec, "recovered_when", ""))
+        ok = [r.end for r in records if r.name == request and r.t >= gone and not r.failed]
+        if ok:
+            out["rto"] = min(ok) - destroyed
+        if isinstance(snapshot, float):
+            out["rpo_seconds"] = destroyed - snapshot
+        if reconciliation is not None and reconciliation.error is None:
+            out["rpo_orders"] = reconciliation.counts.get("lost_orders", 0)
+    return out
 
 
 def _lb_server(target: str, data: TrialData) -> str | None:

@@ -112,6 +112,33 @@ CORRECTNESS = (
 )
 
 
+def _dr_checks(scenario: Scenario, fault: FaultRecord, scope: str) -> list[Check]:
+    """RTO and RPO of a restore_from_backup fault (the DR drill)."""
+    if fault.kind != "restore_from_backup":
+        return []
+    e = scenario.expect
+    out: list[Check] = []
+    for name, key, fmt in (
+        ("max_rto", "rto", fmt_seconds),
+        ("max_rpo_seconds", "rpo_seconds", fmt_seconds),
+        ("max_rpo_orders", "rpo_orders", fmt_plain),
+    ):
+        limit = getattr(e, name)
+        if limit is not None:
+            value = fault.details.get(key)
+            out.append(
+                _at_most(
+                    name,
+                    scope,
+                    float(limit),
+                    float(value) if isinstance(value, (int, float)) else None,
+                    fmt,
+                    missing="never" if key == "rto" else "no data",
+                )
+            )
+    return out
+
+
 def _correctness_checks(scenario: Scenario, trial: TrialRecord) -> list[Check]:
     out = []
     rec = trial.reconciliation
@@ -279,6 +306,7 @@ def _fault_checks(scenario: Scenario, fault: FaultRecord) -> list[Check]:
                 lambda v: "-" if v is None else f"{v:.2f}",
             )
         )
+    out.extend(_dr_checks(scenario, fault, scope))
     if e.lb_marks_down:
         ok = m.lb_down_after is not None
         out.append(

@@ -130,6 +130,10 @@ class Expectations(_Strict):
     stuck_orders: int | None = Field(default=None, ge=0)
     unlabelled_orders: int | None = Field(default=None, ge=0)
     negative_stock: int | None = Field(default=None, ge=0)
+    # the DR drill (restore_from_backup faults)
+    max_rto: Duration | None = Field(default=None, gt=0, description="disaster -> success again")
+    max_rpo_seconds: Duration | None = Field(default=None, ge=0)
+    max_rpo_orders: int | None = Field(default=None, ge=0)
 
 
 class AbortCondition(_Strict):

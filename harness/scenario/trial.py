@@ -99,6 +99,7 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
         _load_config(scenario, env, seed, total), log=env.work_dir / f"load-{index}.log"
     )
     applied = AppliedFaults()
+    faults: list[Fault] = []
     entry_probe = EntryProbe(env.endpoints.entry_url + "/healthz")
     lb_probe = LbProbe(env.endpoints.lb_runtime, env.endpoints.lb_backend)
     try:
@@ -113,7 +114,7 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
                     progress=env.progress,
                     load=_LoadControl(load, scenario.load.users),
                 )
-                faults = _build_faults(scenario, ctx)
+                _build_faults(scenario, ctx, faults)
                 data.windows = [applied.windows.setdefault(f.id, Window(f)) for f in faults]
                 data.phases = PhaseTimes(
                     t0=t0,
@@ -128,6 +129,10 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
             finally:
                 data.rollbacks = applied.revert_all()
                 load.stop()
+                for fault in faults:  # background work of faults (the DR drill's backups)
+                    close = getattr(fault, "close", None)
+                    if callable(close):
+                        close()
     finally:
         data.requests = load.snapshot()
         data.ledger = list(load.ledger)
@@ -156,14 +161,13 @@ def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> 
     )
 
 
-def _build_faults(scenario: Scenario, ctx: FaultContext) -> list[Fault]:
-    out = []
+def _build_faults(scenario: Scenario, ctx: FaultContext, out: list[Fault]) -> None:
+    """Build every fault into `out` (the caller closes what was built, even on failure)."""
     for spec, fid in zip(scenario.faults, scenario.fault_ids(), strict=True):
         try:
             out.append(registry.build(spec.model_copy(update={"id": fid}), ctx))
         except FaultError as e:
             raise FaultError(f"fault {fid}: {e.message}", hint=e.hint) from e
-    return out
 
 
 def _schedule(

@@ -51,3 +51,19 @@ def test_without_the_outbox_a_shipping_outage_leaves_charges_without_orders(
     record = run_file(stack, SCENARIOS / "shipping-down-no-outbox.yaml", tmp_path, 0.5)
     assert counts(record)["orphan_charges"] > 0
     assert record.scenarios[0].trials[0].status is rec.Status.FAILED
+
+
+@pytest.mark.postgres
+def test_the_dr_drill_measures_rto_and_rpo(stack: LocalPlatform, tmp_path: Path) -> None:
+    record = run_file(stack, SCENARIOS / "database-dr-drill.yaml", tmp_path, 0.7)
+    trial = record.scenarios[0].trials[0]
+    (fault,) = trial.faults
+    d = fault.details
+    assert int(d["backups"]) >= 2
+    assert isinstance(d["rto"], float) and 0 < d["rto"] < 10
+    # the restored backup is at most one interval (5 s; not scaled) and a backup's length old
+    assert isinstance(d["rpo_seconds"], float) and 0 < d["rpo_seconds"] < 5.0 + 1.0
+    assert trial.reconciliation is not None
+    assert d["rpo_orders"] == trial.reconciliation.counts["lost_orders"]
+    assert trial.status is rec.Status.PASSED, [c for c in trial.checks if c.verdict == "fail"]
+    assert trial.stack["db"] == "postgres"
