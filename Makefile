@@ -23,6 +23,11 @@ lint: setup
 	$(VENV)/ruff format --check harness sample_shop tests bench
 	$(VENV)/mypy
 
+# Benchmarks of the harness itself (about 12 minutes); writes bench/results/ and the table in
+# docs/performance.md.
+bench: setup
+	$(VENV)/python -m bench
+
 clean:
 	-$(VENV)/shopchaos down
 	rm -rf .shopchaos reports/*/

@@ -67,6 +67,7 @@ class LocalPlatform:
     # ---------------------------------------------------------------- lifecycle
 
     def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
+        _procs.reap_spawned()
         resolved = options.resolve(self.spec)
         with self.store.locked():
             existing = self.store.load_lenient()
@@ -98,6 +99,7 @@ class LocalPlatform:
             return self._endpoints(state)
 
     def down(self, progress: Progress = no_progress) -> list[str]:
+        _procs.reap_spawned()
         with self.store.locked():
             state = self.store.load_lenient()
             stopped = self._teardown(state, progress) if state else []
@@ -118,6 +120,7 @@ class LocalPlatform:
     # ---------------------------------------------------------------- status
 
     def status(self) -> StackStatus:
+        _procs.reap_spawned()
         state = self._require()
         endpoints = self._endpoints(state)
         lb: dict[str, str] = {}

@@ -193,6 +193,7 @@ class TrialRecord(_Rec):
     abort: Abort | None = None
     rollbacks: list[Rollback] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
     timeline_csv: str | None = None  # path relative to the run directory
     ledger: dict[str, int] = Field(default_factory=dict)  # checkouts as customers saw them
     reconciliation: Reconciliation | None = None
