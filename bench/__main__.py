@@ -35,7 +35,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=3, help="trials per accuracy/failover run")
     parser.add_argument("--pairs", type=int, default=5, help="alternating overhead pairs")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="only render saved results (e.g. bench/results/latest.json)",
+    )
     args = parser.parse_args(argv)
+    if args.render is not None:
+        table = render(json.loads(args.render.read_text()))
+        print(table)
+        if not args.no_docs:
+            update_docs(ROOT / "docs" / "performance.md", table)
+        return 0
     chosen = set(args.only.split(",")) if args.only else set(NAMES)
     unknown = chosen - set(NAMES)
     if unknown:

@@ -56,7 +56,7 @@ def render(r: dict[str, Any]) -> str:
             ),
             (
                 "",
-                "|impact length - fault length|",
+                "abs(impact length - fault length)",
                 _s(a["impact_error_ms"], unit=" ms", digits=1),
                 _verdict(
                     _max(a["impact_error_ms"]) is not None and _max(a["impact_error_ms"]) <= 100
@@ -67,7 +67,7 @@ def render(r: dict[str, Any]) -> str:
         rows += [
             (
                 "accuracy: replica SIGKILL vs a 20 ms poller",
-                "|t_inject - refused connect|",
+                "abs(t_inject - refused connect)",
                 _s(k["inject_vs_poller_ms"], unit=" ms", digits=1),
                 _verdict(
                     _max(k["inject_vs_poller_ms"]) is not None
@@ -76,7 +76,7 @@ def render(r: dict[str, Any]) -> str:
             ),
             (
                 "",
-                "|LB marked down (probe) - poller|",
+                "abs(LB marked down (probe) - poller)",
                 _s(k["lb_down_vs_poller_ms"], unit=" ms", digits=1),
                 _verdict(
                     _max(k["lb_down_vs_poller_ms"]) is not None
@@ -114,6 +114,8 @@ def render(r: dict[str, Any]) -> str:
         )
     if f := r.get("failover"):
         for name, v in f.items():
+            if not isinstance(v, dict):
+                continue
             rows.append(
                 (
                     f"failover profile `{name}`: SIGKILL 1 of 3, 16 users",

@@ -60,10 +60,12 @@ def _toxic_lag(client: ToxiproxyClient, url: str, latency: float = 0.2) -> dict[
     )
     returned = time.time()
     time.sleep(1.0)
+    removing = time.time()
     client.remove_toxic("payment", "bench-lag")
     stop.set()
     worker.join(5)
-    after = [(t, d) for t, d in samples if t >= returned]
+    # requests sent after the add returned and answered before the removal began
+    after = [(t, d) for t, d in samples if t >= returned and t + d <= removing]
     unaffected = [d for _, d in after if d < latency * 0.9]
     first = next((t for t, d in samples if d >= latency * 0.9), None)
     return {
