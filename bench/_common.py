@@ -112,3 +112,42 @@ def spread(values: Sequence[float | None]) -> dict[str, float | int | None]:
         "max": v[-1],
         "missing": len(values) - len(v),
     }
+
+
+def load_rate(
+    platform: LocalPlatform,
+    work: Path,
+    *,
+    users: int,
+    seconds: float,
+    record: bool,
+    probes: bool = False,
+) -> float:
+    """Requests per second the MaxRate user class reaches (Locust's own count)."""
+    from harness.load.process import LoadConfig, LoadProcess
+    from harness.probes import EntryProbe, LbProbe
+
+    e = platform.endpoints()
+    config = LoadConfig(
+        host=e.entry_url,
+        user_classes="bench.users:MaxRate",
+        users=users,
+        spawn_rate=users,
+        max_seconds=seconds + 30,
+        max_requests=10**7,
+        record=record,
+    )
+    load = LoadProcess(config, log=work / "max-rate-load.log")
+    running = [EntryProbe(e.entry_url + "/healthz"), LbProbe(e.lb_runtime, e.lb_backend)]
+    started = load.start()
+    if probes:
+        for p in running:
+            p.start()
+    time.sleep(seconds)
+    load.stop()
+    if probes:
+        for p in running:
+            p.stop()
+    total = next(s for s in load.states if s.what == "total")
+    stopped = next(s for s in load.states if s.what == "stopped")
+    return float(total.value or 0) / (stopped.t - started)

@@ -5,32 +5,16 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
-from harness.load.process import LoadConfig, LoadProcess
+from bench._common import load_rate
 from harness.platforms.local import LocalPlatform
 
 
 def ceiling(platform: LocalPlatform, work: Path, *, seconds: float = 10.0) -> dict[str, Any]:
     e = platform.endpoints()
-    config = LoadConfig(
-        host=e.entry_url,
-        user_classes="bench.users:MaxRate",
-        users=32,
-        spawn_rate=32,
-        max_seconds=seconds + 30,
-        max_requests=10**7,
-        record=False,
-    )
-    load = LoadProcess(config, log=work / "ceiling-load.log")
-    started = load.start()
-    time.sleep(seconds)
-    load.stop()
-    total = next(s for s in load.states if s.what == "total")
-    stopped = next(s for s in load.states if s.what == "stopped")
-    locust_rps = float(total.value or 0) / (stopped.t - started)
+    locust_rps = load_rate(platform, work, users=32, seconds=seconds, record=False)
     out: dict[str, Any] = {"locust_rps": locust_rps, "seconds": seconds}
     wrk = shutil.which("wrk")
     if wrk is None:

@@ -6,6 +6,7 @@ Pure apart from writing the per-request CSV (done by the caller through write_ti
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import math
 from collections import Counter
@@ -74,15 +75,7 @@ def evaluate(
             end=end - t0,
         ),
         baseline=rec.Baseline(
-            start=base.start - t0,
-            end=base.end - t0,
-            rps=base.rps,
-            error_rate=base.error_rate,
-            p50=base.p50,
-            p95=base.p95,
-            p99=base.p99,
-            requests=base.requests,
-            users=base.users,
+            **{**dataclasses.asdict(base), "start": base.start - t0, "end": base.end - t0}
         ),
         overall=stats("all", after, end - p.baseline_end),
         by_request=[
@@ -210,30 +203,14 @@ def _fault_record(
         probe=data.probe,
         lb_server=lb_server,
     )
-    return base_rec.model_copy(
-        update={
-            "metrics": rec.FaultMetrics(
-                time_to_detect=m.time_to_detect,
-                time_to_recover=m.time_to_recover,
-                recovery_reference=rel(m.recovery_reference),
-                impact_start=m.impact_start - t0,
-                impact_end=m.impact_end - t0,
-                errors=m.errors,
-                errors_by_request=m.errors_by_request,
-                users_affected=m.users_affected,
-                users_active=m.users_active,
-                users_affected_share=m.users_affected_share,
-                availability=m.availability,
-                p95_during=m.p95_during,
-                p95_inflation=m.p95_inflation,
-                delivered_ratio=m.delivered_ratio,
-                lb_down_after=m.lb_down_after,
-                lb_up_after=m.lb_up_after,
-                probe_fail_after=m.probe_fail_after,
-                probe_ok_after=m.probe_ok_after,
-            )
-        }
+    metrics = dataclasses.asdict(m)
+    metrics.update(
+        recovery_reference=rel(m.recovery_reference),
+        impact_start=m.impact_start - t0,
+        impact_end=m.impact_end - t0,
+        users_affected_share=m.users_affected_share,
     )
+    return base_rec.model_copy(update={"metrics": rec.FaultMetrics(**metrics)})
 
 
 def _details(
