@@ -13,6 +13,7 @@ import random
 import uuid
 from typing import Any
 
+import gevent
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
@@ -22,9 +23,10 @@ RETRIES = int(os.environ.get("SHOPPER_RETRIES", "2"))
 RETRY_PAUSE = float(os.environ.get("SHOPPER_RETRY_PAUSE", "0.2"))
 
 
-class Shopper(FastHttpUser):
-    """The default mix: view 12 : browse 6 : add to cart 3 : check out 1."""
+class _ShopperBase(FastHttpUser):
+    """What every shopper can do; the subclasses choose how often (Locust task weights)."""
 
+    abstract = True
     wait_time = between(0.02, 0.06)
     network_timeout = 10.0
     connection_timeout = 10.0
@@ -41,16 +43,13 @@ class Shopper(FastHttpUser):
     def _product(self) -> int:
         return random.choice(self.product_ids) if self.product_ids else 1
 
-    @task(6)
-    def browse(self) -> None:
+    def browse_catalog(self) -> None:
         self.client.get("/products", name="/products")
 
-    @task(12)
-    def view(self) -> None:
+    def view_product(self) -> None:
         self.client.get(f"/products/{self._product()}", name="/products/[id]")
 
-    @task(3)
-    def add_to_cart(self) -> None:
+    def put_in_cart(self) -> None:
         if self.cart_id is None:
             with self.client.post("/carts", name="/carts", catch_response=True) as r:
                 if r.status_code != 201:
@@ -67,10 +66,9 @@ class Shopper(FastHttpUser):
                 self.cart_id = None  # the cart is gone: start a new one next time
                 r.success()
 
-    @task(1)
-    def checkout(self) -> None:
+    def check_out(self) -> None:
         if self.cart_id is None or self.cart_items == 0:
-            self.add_to_cart()
+            self.put_in_cart()
             return
         key = uuid.uuid4().hex
         user = ledger.user_id(self)
@@ -84,8 +82,8 @@ class Shopper(FastHttpUser):
             ledger.failed(key, status=status, user=user, detail=f"attempt {attempt + 1}")
             if status and status < 500:
                 break  # the shop said no (out of stock, bad cart): a retry will not help
-            self.wait_time_pause()
-        self.cart_id, self.cart_items = None, 0
+            gevent.sleep(RETRY_PAUSE * random.uniform(0.5, 1.5))
+        self.cart_id, self.cart_items = None, 0  # the customer gives up on this cart
 
     def _checkout_once(self, key: str) -> tuple[int, dict[str, Any] | None]:
         with self.client.post(
@@ -105,7 +103,39 @@ class Shopper(FastHttpUser):
                 r.failure(f"no response: {r.error}")
             return int(r.status_code or 0), None
 
-    def wait_time_pause(self) -> None:
-        import gevent
 
-        gevent.sleep(RETRY_PAUSE * random.uniform(0.5, 1.5))
+class Shopper(_ShopperBase):
+    """The default mix: view 12 : browse 6 : add to cart 3 : check out 1."""
+
+    @task(6)
+    def browse(self) -> None:
+        self.browse_catalog()
+
+    @task(12)
+    def view(self) -> None:
+        self.view_product()
+
+    @task(3)
+    def add_to_cart(self) -> None:
+        self.put_in_cart()
+
+    @task(1)
+    def checkout(self) -> None:
+        self.check_out()
+
+
+class Buyer(_ShopperBase):
+    """Came to buy: add to cart 3 : check out 2 : view 1. Drives many checkouts, for the
+    scenarios that attack order and payment correctness (`mix: {Buyer: 1}`)."""
+
+    @task(3)
+    def add_to_cart(self) -> None:
+        self.put_in_cart()
+
+    @task(2)
+    def checkout(self) -> None:
+        self.check_out()
+
+    @task(1)
+    def view(self) -> None:
+        self.view_product()

@@ -51,4 +51,4 @@ def build(spec: FaultSpec, ctx: FaultContext) -> Fault:
 
 def _load_families() -> None:
     # importing a family module registers its types
-    from harness.faults import dependency, instance, load, network  # noqa: F401
+    from harness.faults import database, dependency, instance, load, network  # noqa: F401

@@ -3,7 +3,7 @@
 Profiles (docs/architecture.md has the measured effect of each):
 - defaults:    HAProxy's own health-check timing (inter 2s, fall 3, rise 2), no redispatch.
 - fast-checks: inter 500ms, fastinter 200ms, downinter 1s, fall 2, rise 2.
-- recommended: fast checks + `retries 2`, `option redispatch 1`, L7 retries on transport
+- recommended: fast checks + `retries 3`, `option redispatch 1`, L7 retries on transport
                failures (connection refused, empty or junk response, response timeout), and a
                2 s server timeout for reads (GET/HEAD), so a request stuck on a frozen replica
                is retried elsewhere after 2 s instead of hanging for the full 10 s.
@@ -41,8 +41,9 @@ PROFILES: dict[LbProfileName, LbProfile] = {
     ),
     "recommended": LbProfile(
         "recommended",
-        "inter 500ms fastinter 200ms downinter 1s fall 2 rise 2",
-        2,
+        "inter 500ms fastinter 200ms downinter 1s fall 2 rise 2 "
+        "observe layer4 error-limit 2 on-error mark-down",
+        3,
         True,
         "conn-failure empty-response junk-response response-timeout",
         read_timeout="2s",

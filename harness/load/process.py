@@ -39,6 +39,7 @@ class LoadConfig:
     think_time: tuple[float, float] | None = None
     mix: dict[str, float] | None = None
     seed: int | None = None
+    record: bool = True  # stream every request (off only to measure the harness's overhead)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -53,6 +54,7 @@ class LoadConfig:
                 "think_time": list(self.think_time) if self.think_time else None,
                 "mix": self.mix,
                 "seed": self.seed,
+                "record": self.record,
             }
         )
 

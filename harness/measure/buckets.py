@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,8 @@ def bucketize(
     durations: list[list[float]] = [[] for _ in range(n)]
     failures = [0] * n
     for r in records:
-        i = int((r.t - start) // width)
+        # floor of the quotient with a hair of slack: (0.3 - 0) / 0.1 is 2.9999999999999996
+        i = math.floor((r.t - start) / width + 1e-9)
         if 0 <= i < n:
             durations[i].append(r.duration)
             failures[i] += r.failed

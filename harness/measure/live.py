@@ -27,7 +27,8 @@ class RollingWindow:
 
     def _current(self, now: float) -> list[tuple[float, float, bool]]:
         self._trim(now)
-        return [i for i in self._items if i[0] <= now]
+        # an answer that arrived out of order may sit behind newer ones: filter, not just trim
+        return [i for i in self._items if now - self.width <= i[0] <= now]
 
     def count(self, now: float) -> int:
         return len(self._current(now))

@@ -112,8 +112,13 @@ def measure_fault(
     probe: Sequence[ProbeSample] = (),
     lb_server: str | None = None,
 ) -> FaultMetrics:
-    """Every per-fault figure of docs/metrics.md. `records` sorted by start time."""
-    t0 = fault.t_inject
+    """Every per-fault figure of docs/metrics.md. `records` sorted by start time.
+
+    The impact window opens when apply() was called, so failures while a slow apply() runs (a
+    rolling restart) count; time to detect is still measured from t_inject, and a failure seen
+    before apply() returned counts as detected at once (0).
+    """
+    t0 = fault.t_apply_called
     stop = end if end is not None else (records[-1].end if records else t0)
     ref = fault.recovery_reference
     ttr = (
@@ -136,13 +141,15 @@ def measure_fault(
     during = [r for r in records if t0 <= r.t < during_end]
     d_sorted = sorted(r.duration for r in during)
     p95_during = percentile_sorted(d_sorted, 95)
-    delivered = sum(1 for r in records if t0 <= r.end < t0 + horizon and not r.failed)
+    ti = fault.t_inject
+    delivered = sum(1 for r in records if ti <= r.end < ti + horizon and not r.failed)
     offered = base.rps * horizon
-    since = fault.t_apply_called
-    lb_down, lb_up = lb_detection(backend_events, t0, lb_server, since=since)
-    probe_fail, probe_ok = probe_detection(probe, t0, since=since)
+    lb_down, lb_up = lb_detection(backend_events, ti, lb_server, since=t0)
+    probe_fail, probe_ok = probe_detection(probe, ti, since=t0)
+    first = time_to_detect(records, t0, latency_slo)
+    detected = None if first is None else max(0.0, t0 + first - fault.t_inject)
     return FaultMetrics(
-        time_to_detect=time_to_detect(records, t0, latency_slo),
+        time_to_detect=detected,
         time_to_recover=ttr,
         recovery_reference=ref,
         impact_start=t0,

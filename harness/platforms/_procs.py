@@ -21,6 +21,7 @@ import psutil
 from harness.errors import StackError
 
 STACK_ENV = "SHOPCHAOS_STACK"
+_spawned: set[int] = set()  # children this process started: reaped once they exit
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,25 @@ def spawn(argv: Sequence[str], *, env: Mapping[str, str], log: Path, stack_id: s
         )
     except OSError as e:
         raise StackError(f"cannot start {argv[0]}: {e.strerror}") from e
+    _spawned.add(pid)
     try:
         created = psutil.Process(pid).create_time()
     except psutil.NoSuchProcess:
         created = 0.0  # died at once; alive() will say so
     return Spawned(pid, created)
+
+
+def reap_spawned() -> None:
+    """Reap children of ours that exited, also when another process stopped them (a CLI run
+    that restarted the stack this process had started): no zombies pile up."""
+    for pid in list(_spawned):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            _spawned.discard(pid)
+            continue
+        if done:
+            _spawned.discard(pid)
 
 
 def _process(pid: int, create_time: float) -> psutil.Process | None:
@@ -105,11 +120,12 @@ def send(pid: int, create_time: float, sig: signal.Signals) -> bool:
 def wait_gone(pid: int, create_time: float, timeout: float) -> bool:
     """Wait (bounded) until the process has exited (a zombie counts as exited; our own
     children are reaped). Polls: psutil's wait() on a non-child waits for the zombie too."""
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
     while _process(pid, create_time) is not None:
-        if time.monotonic() > deadline:
+        waited = time.monotonic() - started
+        if waited > timeout:
             return False
-        time.sleep(0.02)
+        time.sleep(0.002 if waited < 0.2 else 0.02)  # fine at first: fault times depend on it
     return True
 
 

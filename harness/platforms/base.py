@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
@@ -184,3 +185,17 @@ class SupportsPartition(Protocol):
     def heal(self, instance: str) -> None: ...
 
     def is_partitioned(self, instance: str) -> bool: ...
+
+
+@runtime_checkable
+class SupportsDatabaseAdmin(Protocol):
+    """Optional: back up, destroy and restore the stack's database (the DR drill)."""
+
+    def backup_database(self, dest: Path) -> None:
+        """A consistent backup of the database as of the moment it starts."""
+
+    def destroy_database(self) -> None:
+        """Drop the database, cutting every connection: the disaster."""
+
+    def restore_database(self, src: Path) -> None:
+        """Create the database again from a backup."""

@@ -10,6 +10,7 @@ waits for readiness with a deadline. State is kept on disk (local_state.py) afte
 from __future__ import annotations
 
 import hashlib
+import shutil
 import signal
 import sys
 import uuid
@@ -23,6 +24,7 @@ from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _postgres, _procs
+from harness.platforms._pg_admin import PgAdmin
 from harness.platforms._ports import LOOPBACK, allocate, require_free
 from harness.platforms._readiness import probe_health, wait_for
 from harness.platforms._state_store import StateStore
@@ -69,6 +71,7 @@ class LocalPlatform:
         return options.resolve(self.spec)
 
     def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
+        _procs.reap_spawned()
         resolved = self.resolve(options)
         with self.store.locked():
             existing = self.store.load_lenient()
@@ -87,6 +90,7 @@ class LocalPlatform:
             self._teardown_orphans(progress)
             self._check_tools(resolved)
             state = self._plan(resolved)
+            self._fresh_dirs()
             self.store.save(state)
             try:
                 self._start_all(state, progress)
@@ -99,6 +103,7 @@ class LocalPlatform:
             return self._endpoints(state)
 
     def down(self, progress: Progress = no_progress) -> list[str]:
+        _procs.reap_spawned()
         with self.store.locked():
             state = self.store.load_lenient()
             stopped = self._teardown(state, progress) if state else []
@@ -119,6 +124,7 @@ class LocalPlatform:
     # ---------------------------------------------------------------- status
 
     def status(self) -> StackStatus:
+        _procs.reap_spawned()
         state = self._require()
         endpoints = self._endpoints(state)
         lb: dict[str, str] = {}
@@ -196,6 +202,20 @@ class LocalPlatform:
         self.terminate(instance)
         self.start(instance)
 
+    # ---------------------------------------------------------------- the database (DR drill)
+
+    def _pg(self) -> PgAdmin:
+        return PgAdmin(self._require().db_direct_url)
+
+    def backup_database(self, dest: Path) -> None:
+        self._pg().backup(dest)
+
+    def destroy_database(self) -> None:
+        self._pg().destroy()
+
+    def restore_database(self, src: Path) -> None:
+        self._pg().restore(src)
+
     # ---------------------------------------------------------------- internals: planning
 
     def _check_tools(self, opts: ResolvedOptions) -> None:
@@ -254,8 +274,17 @@ class LocalPlatform:
     def _tags(self, state: LocalState) -> dict[str, str]:
         return {_procs.STACK_ENV: state.stack_id, STATE_DIR_ENV: str(self.state_dir)}
 
+    def _fresh_dirs(self) -> None:
+        """A new stack starts from empty data (no orders or charges of an earlier stack);
+        the previous stack's logs are kept in logs.previous/."""
+        shutil.rmtree(self.state_dir / "data", ignore_errors=True)
+        (self.state_dir / "data").mkdir(parents=True)
+        logs = self.state_dir / "logs"
+        if logs.is_dir():
+            shutil.rmtree(self.state_dir / "logs.previous", ignore_errors=True)
+            logs.rename(self.state_dir / "logs.previous")
+
     def _start_all(self, state: LocalState, progress: Progress) -> None:
-        (self.state_dir / "data").mkdir(parents=True, exist_ok=True)
         self._start_toxiproxy(state, progress)
         if state.options.db == "postgres":
             self._start_postgres(state, progress)

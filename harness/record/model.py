@@ -103,6 +103,7 @@ class FaultRecord(_Rec):
     apply_error: str | None = None
     revert_error: str | None = None
     metrics: FaultMetrics = FaultMetrics()
+    details: dict[str, float | int | str] = Field(default_factory=dict)  # fault-specific
 
 
 class BackendChange(_Rec):
@@ -156,6 +157,21 @@ class Distribution(_Rec):
     ci_exact: bool = False  # False: too few trials for a 95 % interval; [min, max] shown
 
 
+class Reconciliation(_Rec):
+    """Client ledger vs the shop's orders vs the payment provider's charges (docs/metrics.md)."""
+
+    acknowledged: int = 0
+    attempted: int = 0
+    orders: int = 0
+    confirmed: int = 0
+    charges: int = 0
+    counts: dict[str, int] = Field(default_factory=dict)  # lost_orders, double_charges, ...
+    examples: dict[str, list[str]] = Field(default_factory=dict)
+    settled: bool = True  # no order was still in flight when it was read
+    waited: float = 0.0
+    error: str | None = None
+
+
 class TrialRecord(_Rec):
     index: int
     seed: int
@@ -177,9 +193,10 @@ class TrialRecord(_Rec):
     abort: Abort | None = None
     rollbacks: list[Rollback] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
     timeline_csv: str | None = None  # path relative to the run directory
     ledger: dict[str, int] = Field(default_factory=dict)  # checkouts as customers saw them
-    reconciliation: dict[str, Any] | None = None
+    reconciliation: Reconciliation | None = None
 
 
 class ScenarioRecord(_Rec):

@@ -44,6 +44,8 @@ def fault_story(f: FaultRecord) -> list[str]:
     if f.t_inject is None:
         return [f"{f.id} ({f.kind} on {f.target}) could not be applied: {f.apply_error}."]
     m = f.metrics
+    if f.kind == "restore_from_backup":
+        return [_dr_story(f)]
     out = [f"At {fmt.at(f.t_inject)} {_what(f)}."]
     if m.time_to_detect is None:
         out.append("No customer saw an error or a breach of the latency SLO.")
@@ -90,6 +92,35 @@ def fault_story(f: FaultRecord) -> list[str]:
     if m.p95_inflation is not None and m.p95_inflation >= 1.5:
         out.append(f"p95 latency rose {fmt.ratio(m.p95_inflation)} ({fmt.seconds(m.p95_during)}).")
     return [" ".join(out)]
+
+
+def _dr_story(f: FaultRecord) -> str:
+    d = f.details
+    parts = [
+        f"After {d.get('backups', 0)} backups taken under load, the database was destroyed "
+        f"at {fmt.at(_num(d.get('destroyed_at')))}."
+    ]
+    if "restore_seconds" in d:
+        parts.append(
+            f"The latest backup (taken {fmt.seconds(_num(d.get('rpo_seconds')))} "
+            f"before) was restored in {fmt.seconds(_num(d.get('restore_seconds')))}."
+        )
+    rto = _num(d.get("rto"))
+    parts.append(
+        "Checkouts never succeeded again before the end of the trial."
+        if rto is None
+        else f"Checkouts succeeded again {fmt.seconds(rto)} after the disaster (RTO)."
+    )
+    if "rpo_orders" in d:
+        parts.append(
+            f"{d['rpo_orders']} acknowledged orders were lost with the data after the "
+            "backup (RPO); their payments remain with the provider and need refunds."
+        )
+    return " ".join(parts)
+
+
+def _num(v: object) -> float | None:
+    return float(v) if isinstance(v, (int, float)) else None
 
 
 def _what(f: FaultRecord) -> str:

@@ -6,7 +6,9 @@ Pure apart from writing the per-request CSV (done by the caller through write_ti
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -25,7 +27,11 @@ BUCKET_WIDTH = 0.5
 
 
 def evaluate(
-    scenario: Scenario, data: TrialData, index: int, stack: dict[str, object]
+    scenario: Scenario,
+    data: TrialData,
+    index: int,
+    stack: dict[str, object],
+    reconciliation: rec.Reconciliation | None = None,
 ) -> rec.TrialRecord:
     p = data.phases
     if p is None:  # the load never started
@@ -50,7 +56,7 @@ def evaluate(
         min_requests=scenario.recovery.min_requests,
     )
     faults = [
-        _fault_record(scenario, i, w, records, base, tol, end, data)
+        _fault_record(scenario, i, w, records, base, tol, end, data, reconciliation)
         for i, w in enumerate(data.windows)
     ]
     after = [r for r in records if p.baseline_end <= r.t < end]
@@ -69,15 +75,7 @@ def evaluate(
             end=end - t0,
         ),
         baseline=rec.Baseline(
-            start=base.start - t0,
-            end=base.end - t0,
-            rps=base.rps,
-            error_rate=base.error_rate,
-            p50=base.p50,
-            p95=base.p95,
-            p99=base.p99,
-            requests=base.requests,
-            users=base.users,
+            **{**dataclasses.asdict(base), "start": base.start - t0, "end": base.end - t0}
         ),
         overall=stats("all", after, end - p.baseline_end),
         by_request=[
@@ -97,9 +95,7 @@ def evaluate(
                 p95=b.p95,
                 p99=b.p99,
             )
-            for b in bucketize(
-                records, t0, min(end, max((r.t for r in records), default=t0)), BUCKET_WIDTH
-            )
+            for b in bucketize(records, t0, _whole_buckets(t0, records, end), BUCKET_WIDTH)
         ],
         backend_events=[
             rec.BackendChange(t=e.t - t0, server=e.server, state=e.state, previous=e.previous)
@@ -112,6 +108,7 @@ def evaluate(
         ],
         errors=list(data.errors),
         ledger=dict(Counter(e.event for e in data.ledger)),
+        reconciliation=reconciliation,
     )
     checks = check_trial(scenario, trial)
     status = rec.Status.PASSED
@@ -122,6 +119,12 @@ def evaluate(
     if data.errors or any(not r.ok for r in data.rollbacks) or any(f.apply_error for f in faults):
         status = rec.Status.ERROR
     return trial.model_copy(update={"checks": checks, "status": status})
+
+
+def _whole_buckets(t0: float, records: list[RequestRecord], end: float) -> float:
+    """The end of the last complete bucket (a partial one would read as a drop in traffic)."""
+    last = min(end, max((r.t for r in records), default=t0))
+    return t0 + math.floor((last - t0) / BUCKET_WIDTH) * BUCKET_WIDTH
 
 
 def stats(name: str, records: list[RequestRecord], span: float) -> rec.Stats:
@@ -148,6 +151,7 @@ def _fault_record(
     tol: bl.Tolerance,
     end: float,
     data: TrialData,
+    reconciliation: rec.Reconciliation | None = None,
 ) -> rec.FaultRecord:
     p = data.phases
     assert p is not None
@@ -171,6 +175,7 @@ def _fault_record(
         t_revert=rel(w.t_revert),
         apply_error=w.apply_error,
         revert_error=w.revert_error,
+        details=_details(w, spec, records, t0, reconciliation),
     )
     if w.t_inject is None or w.t_apply_called is None or w.apply_error:
         return base_rec
@@ -198,30 +203,41 @@ def _fault_record(
         probe=data.probe,
         lb_server=lb_server,
     )
-    return base_rec.model_copy(
-        update={
-            "metrics": rec.FaultMetrics(
-                time_to_detect=m.time_to_detect,
-                time_to_recover=m.time_to_recover,
-                recovery_reference=rel(m.recovery_reference),
-                impact_start=m.impact_start - t0,
-                impact_end=m.impact_end - t0,
-                errors=m.errors,
-                errors_by_request=m.errors_by_request,
-                users_affected=m.users_affected,
-                users_active=m.users_active,
-                users_affected_share=m.users_affected_share,
-                availability=m.availability,
-                p95_during=m.p95_during,
-                p95_inflation=m.p95_inflation,
-                delivered_ratio=m.delivered_ratio,
-                lb_down_after=m.lb_down_after,
-                lb_up_after=m.lb_up_after,
-                probe_fail_after=m.probe_fail_after,
-                probe_ok_after=m.probe_ok_after,
-            )
-        }
+    metrics = dataclasses.asdict(m)
+    metrics.update(
+        recovery_reference=rel(m.recovery_reference),
+        impact_start=m.impact_start - t0,
+        impact_end=m.impact_end - t0,
+        users_affected_share=m.users_affected_share,
     )
+    return base_rec.model_copy(update={"metrics": rec.FaultMetrics(**metrics)})
+
+
+def _details(
+    w: Window,
+    spec: object,
+    records: list[RequestRecord],
+    t0: float,
+    reconciliation: rec.Reconciliation | None,
+) -> dict[str, float | int | str]:
+    """What a fault reports about itself (times made relative), and for the DR drill its RTO
+    and RPO (docs/metrics.md)."""
+    report = getattr(w.fault, "details", None)
+    raw: dict[str, float | int | str] = report() if callable(report) else {}
+    out = {k: (v - t0 if k.endswith("_at") and isinstance(v, float) else v) for k, v in raw.items()}
+    destroyed, snapshot = raw.get("destroyed_at"), raw.get("backup_snapshot_at")
+    gone = raw.get("gone_at", destroyed)
+    if isinstance(destroyed, float) and isinstance(gone, float):
+        # the first success of a request sent after the database was really gone
+        request = str(getattr(spec, "recovered_when", ""))
+        ok = [r.end for r in records if r.name == request and r.t >= gone and not r.failed]
+        if ok:
+            out["rto"] = min(ok) - destroyed
+        if isinstance(snapshot, float):
+            out["rpo_seconds"] = destroyed - snapshot
+        if reconciliation is not None and reconciliation.error is None:
+            out["rpo_orders"] = reconciliation.counts.get("lost_orders", 0)
+    return out
 
 
 def _lb_server(target: str, data: TrialData) -> str | None:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from harness.record.model import Check, FaultRecord, Stats, TrialRecord
 from harness.scenario.schema import Scenario
 
+Fmt = Callable[[float | None], str]
+
 
 def fmt_seconds(v: float | None) -> str:
     if v is None:
@@ -96,7 +98,84 @@ def check_trial(scenario: Scenario, trial: TrialRecord) -> list[Check]:
         checks.extend(_request_checks(name, req.max_error_rate, req.max_p95, found))
     for fault in trial.faults:
         checks.extend(_fault_checks(scenario, fault))
+    checks.extend(_correctness_checks(scenario, trial))
     return checks
+
+
+CORRECTNESS = (
+    "lost_orders",
+    "phantom_orders",
+    "duplicate_orders",
+    "double_charges",
+    "orphan_charges",
+    "stuck_orders",
+    "unlabelled_orders",
+    "negative_stock",
+)
+
+
+def _dr_checks(scenario: Scenario, fault: FaultRecord, scope: str) -> list[Check]:
+    """RTO and RPO of a restore_from_backup fault (the DR drill)."""
+    if fault.kind != "restore_from_backup":
+        return []
+    e = scenario.expect
+    out: list[Check] = []
+    for name, key, fmt in (
+        ("max_rto", "rto", fmt_seconds),
+        ("max_rpo_seconds", "rpo_seconds", fmt_seconds),
+        ("max_rpo_orders", "rpo_orders", fmt_plain),
+    ):
+        limit = getattr(e, name)
+        if limit is not None:
+            value = fault.details.get(key)
+            out.append(
+                _at_most(
+                    name,
+                    scope,
+                    float(limit),
+                    float(value) if isinstance(value, (int, float)) else None,
+                    fmt,
+                    missing="never" if key == "rto" else "no data",
+                )
+            )
+    return out
+
+
+def _correctness_checks(scenario: Scenario, trial: TrialRecord) -> list[Check]:
+    out = []
+    rec = trial.reconciliation
+    for name in CORRECTNESS:
+        limit = getattr(scenario.expect, name)
+        if limit is None:
+            continue
+        if rec is None or rec.error is not None:
+            why = rec.error if rec is not None and rec.error else "not reconciled"
+            out.append(
+                Check(
+                    name=name,
+                    scope="run",
+                    expected=f"<= {limit}",
+                    observed=why,
+                    verdict="fail",
+                    limit=limit,
+                )
+            )
+            continue
+        value = rec.counts.get(name, 0)
+        examples = rec.examples.get(name, [])
+        seen = f"{value}" + (f" (e.g. {', '.join(examples[:3])})" if examples else "")
+        out.append(
+            Check(
+                name=name,
+                scope="run",
+                expected=f"<= {limit}",
+                observed=seen,
+                verdict="pass" if value <= limit else "fail",
+                limit=limit,
+                value=value,
+            )
+        )
+    return out
 
 
 def _request_checks(
@@ -129,11 +208,39 @@ def _request_checks(
     return out
 
 
+def _ratio(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}x"
+
+
+def _count(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f}"
+
+
+# (expectation, the metric it bounds, how it reads, at most (True) or at least (False))
+_FAULT_LIMITS: list[tuple[str, Callable[[FaultRecord], float | None], Fmt, bool]] = [
+    (
+        "max_error_rate_during_fault",
+        lambda f: None if f.metrics.availability is None else 1 - f.metrics.availability,
+        fmt_rate,
+        True,
+    ),
+    ("min_availability", lambda f: f.metrics.availability, fmt_rate, False),
+    ("max_p95_inflation", lambda f: f.metrics.p95_inflation, _ratio, True),
+    ("max_errors_per_fault", lambda f: f.metrics.errors, _count, True),
+    (
+        "max_users_affected",
+        lambda f: f.metrics.users_affected_share if f.metrics.users_active else 0.0,
+        fmt_rate,
+        True,
+    ),
+    ("min_delivered_ratio", lambda f: f.metrics.delivered_ratio, fmt_plain, False),
+]
+
+
 def _fault_checks(scenario: Scenario, fault: FaultRecord) -> list[Check]:
     e = scenario.expect
     m = fault.metrics
     scope = f"fault:{fault.id}"
-    out: list[Check] = []
     if fault.t_inject is None:
         return [
             Check(
@@ -144,17 +251,12 @@ def _fault_checks(scenario: Scenario, fault: FaultRecord) -> list[Check]:
                 verdict="fail",
             )
         ]
-    if e.max_error_rate_during_fault is not None:
-        rate = None if m.availability is None else 1 - m.availability
-        out.append(
-            _at_most(
-                "max_error_rate_during_fault", scope, e.max_error_rate_during_fault, rate, fmt_rate
-            )
-        )
-    if e.min_availability is not None:
-        out.append(
-            _at_least("min_availability", scope, e.min_availability, m.availability, fmt_rate)
-        )
+    out: list[Check] = []
+    for name, value, fmt, at_most in _FAULT_LIMITS:
+        limit = getattr(e, name)
+        if limit is not None:
+            check = _at_most if at_most else _at_least
+            out.append(check(name, scope, float(limit), value(fault), fmt))
     if e.max_time_to_detect is not None:
         out.append(
             _at_most(
@@ -189,46 +291,7 @@ def _fault_checks(scenario: Scenario, fault: FaultRecord) -> list[Check]:
                 verdict="pass" if ok else "fail",
             )
         )
-    if e.max_p95_inflation is not None:
-        out.append(
-            _at_most(
-                "max_p95_inflation",
-                scope,
-                e.max_p95_inflation,
-                m.p95_inflation,
-                lambda v: "-" if v is None else f"{v:.2f}x",
-            )
-        )
-    if e.max_errors_per_fault is not None:
-        out.append(
-            _at_most(
-                "max_errors_per_fault",
-                scope,
-                e.max_errors_per_fault,
-                m.errors,
-                lambda v: "-" if v is None else f"{v:.0f}",
-            )
-        )
-    if e.max_users_affected is not None:
-        out.append(
-            _at_most(
-                "max_users_affected",
-                scope,
-                e.max_users_affected,
-                m.users_affected_share if m.users_active else 0.0,
-                fmt_rate,
-            )
-        )
-    if e.min_delivered_ratio is not None:
-        out.append(
-            _at_least(
-                "min_delivered_ratio",
-                scope,
-                e.min_delivered_ratio,
-                m.delivered_ratio,
-                lambda v: "-" if v is None else f"{v:.2f}",
-            )
-        )
+    out.extend(_dr_checks(scenario, fault, scope))
     if e.lb_marks_down:
         ok = m.lb_down_after is not None
         out.append(

@@ -8,6 +8,7 @@ to keep it); a stack it found running is left running.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform as pyplatform
 import socket
@@ -18,9 +19,11 @@ from pathlib import Path
 from typing import Protocol
 
 import harness
+from harness import tools
 from harness.errors import HarnessError, InputError, Interrupted, Problem, StackError
 from harness.measure.trials import distributions, flaky
 from harness.platforms.base import Platform, Progress, StackOptions
+from harness.reconciliation.sources import reconcile_trial
 from harness.record import io as record_io
 from harness.record import model as rec
 from harness.recover import recover
@@ -154,13 +157,17 @@ def _run_scenario(
             data.errors.append(str(e))
             data.finished_at = data.finished_at or time.time()
         options = platform.options()
-        trial = evaluate(sc, data, k, options.model_dump() if options else {})
+        recon = _reconcile(platform, data, ui) if interrupted is None else None
+        trial = evaluate(sc, data, k, options.model_dump() if options else {}, recon)
         if data.requests:
             csv_file = run_dir / "timelines" / f"{sc.name}-{k + 1}.csv.gz"
             csv_path = write_timeline_csv(data, csv_file)
             trial = trial.model_copy(update={"timeline_csv": str(csv_path.relative_to(run_dir))})
         if interrupted is not None:
             trial = trial.model_copy(update={"status": rec.Status.INTERRUPTED})
+        if (warning := load_warning(trial)) is not None:
+            ui.progress(f"warning: {warning}")
+            trial = trial.model_copy(update={"warnings": [*trial.warnings, warning]})
         trials.append(trial)
         srec = _summarise(srec, trials)
         ui.trial_done(trial)
@@ -169,6 +176,57 @@ def _run_scenario(
             raise interrupted
         record_io.write(record.model_copy(update={"scenarios": [*record.scenarios, srec]}), run_dir)
     return srec
+
+
+def load_warning(trial: rec.TrialRecord) -> str | None:
+    """Locust's own limits shape what it measures: warn when a trial's baseline reaches about
+    half of the req/s `make bench` measured as Locust's ceiling on this machine."""
+    ceiling = _load_ceiling()
+    if ceiling is None or trial.baseline is None or trial.baseline.rps <= 0.5 * ceiling:
+        return None
+    return (
+        f"the baseline ran {trial.baseline.rps:.0f} req/s, more than half of Locust's "
+        f"measured ceiling here ({ceiling:.0f} req/s): latency and recovery figures may "
+        "show the load generator's limits, not the shop's"
+    )
+
+
+def _load_ceiling() -> float | None:
+    if env := os.environ.get("SHOPCHAOS_LOAD_CEILING"):
+        return float(env)
+    root = tools.project_root()
+    path = root / "bench" / "results" / "load-ceiling.json" if root else None
+    try:
+        return float(json.loads(path.read_text())["locust_rps"]) if path else None
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _reconcile(platform: Platform, data: TrialData, ui: RunUI) -> rec.Reconciliation | None:
+    """Compare the customers' ledger with the shop's orders and the provider's charges."""
+    if platform.spec.reconciliation is None or data.phases is None:
+        return None
+    try:
+        result, settled, waited = reconcile_trial(
+            platform.spec,
+            platform.endpoints(),
+            data.ledger,
+            since=data.phases.t0 - 1.0,
+            progress=ui.progress,
+        )
+    except HarnessError as e:
+        return rec.Reconciliation(error=e.message)
+    return rec.Reconciliation(
+        acknowledged=result.acknowledged,
+        attempted=result.attempted,
+        orders=result.orders,
+        confirmed=result.confirmed,
+        charges=result.charges,
+        counts=result.counts,
+        examples=result.examples,
+        settled=settled,
+        waited=round(waited, 2),
+    )
 
 
 def _summarise(srec: rec.ScenarioRecord, trials: list[rec.TrialRecord]) -> rec.ScenarioRecord:

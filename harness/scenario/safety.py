@@ -111,7 +111,10 @@ def shielded() -> Iterator[None]:
 
 @contextmanager
 def signals_raise() -> Iterator[None]:
-    """While inside: SIGTERM and SIGHUP raise Interrupted in the main thread."""
+    """While inside: SIGINT, SIGTERM and SIGHUP raise in the main thread, so they unwind
+    through the same `finally` as any error. SIGINT is installed explicitly: a process started
+    in the background of a non-interactive shell (a CI job) inherits SIGINT as ignored, and
+    Python keeps it ignored - Ctrl-C would then do nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -119,7 +122,11 @@ def signals_raise() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise Interrupted(f"received {signal.Signals(signum).name}; reverting faults")
 
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
     old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    old[signal.SIGINT] = signal.signal(signal.SIGINT, interrupt)
     try:
         yield
     finally:

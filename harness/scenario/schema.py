@@ -121,6 +121,19 @@ class Expectations(_Strict):
     requests: dict[str, RequestExpectation] = Field(
         default_factory=dict, description="per request name, e.g. 'POST /checkout'"
     )
+    # correctness (reconciliation): the most of each allowed, usually 0
+    lost_orders: int | None = Field(default=None, ge=0)
+    phantom_orders: int | None = Field(default=None, ge=0)
+    duplicate_orders: int | None = Field(default=None, ge=0)
+    double_charges: int | None = Field(default=None, ge=0)
+    orphan_charges: int | None = Field(default=None, ge=0)
+    stuck_orders: int | None = Field(default=None, ge=0)
+    unlabelled_orders: int | None = Field(default=None, ge=0)
+    negative_stock: int | None = Field(default=None, ge=0)
+    # the DR drill (restore_from_backup faults)
+    max_rto: Duration | None = Field(default=None, gt=0, description="disaster -> success again")
+    max_rpo_seconds: Duration | None = Field(default=None, ge=0)
+    max_rpo_orders: int | None = Field(default=None, ge=0)
 
 
 class AbortCondition(_Strict):

@@ -7,6 +7,7 @@ window) -> faults (each at its offset, for its duration) -> observe (after the l
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -98,6 +99,7 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
         _load_config(scenario, env, seed, total), log=env.work_dir / f"load-{index}.log"
     )
     applied = AppliedFaults()
+    faults: list[Fault] = []
     entry_probe = EntryProbe(env.endpoints.entry_url + "/healthz")
     lb_probe = LbProbe(env.endpoints.lb_runtime, env.endpoints.lb_backend)
     try:
@@ -112,7 +114,7 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
                     progress=env.progress,
                     load=_LoadControl(load, scenario.load.users),
                 )
-                faults = _build_faults(scenario, ctx)
+                _build_faults(scenario, ctx, faults)
                 data.windows = [applied.windows.setdefault(f.id, Window(f)) for f in faults]
                 data.phases = PhaseTimes(
                     t0=t0,
@@ -127,6 +129,10 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
             finally:
                 data.rollbacks = applied.revert_all()
                 load.stop()
+                for fault in faults:  # background work of faults (the DR drill's backups)
+                    close = getattr(fault, "close", None)
+                    if callable(close):
+                        close()
     finally:
         data.requests = load.snapshot()
         data.ledger = list(load.ledger)
@@ -140,7 +146,7 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
 def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> LoadConfig:
     load = scenario.load
     think = (load.think_time.min, load.think_time.max) if load.think_time else None
-    max_seconds = total + 30.0
+    max_seconds = total + 120.0  # room for slow fault actions; the process stops by itself
     return LoadConfig(
         host=env.endpoints.entry_url,
         user_classes=load.user_classes or env.user_classes,
@@ -155,14 +161,13 @@ def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> 
     )
 
 
-def _build_faults(scenario: Scenario, ctx: FaultContext) -> list[Fault]:
-    out = []
+def _build_faults(scenario: Scenario, ctx: FaultContext, out: list[Fault]) -> None:
+    """Build every fault into `out` (the caller closes what was built, even on failure)."""
     for spec, fid in zip(scenario.faults, scenario.fault_ids(), strict=True):
         try:
             out.append(registry.build(spec.model_copy(update={"id": fid}), ctx))
         except FaultError as e:
             raise FaultError(f"fault {fid}: {e.message}", hint=e.hint) from e
-    return out
 
 
 def _schedule(
@@ -191,20 +196,17 @@ def _drive(
     phases = data.phases
     assert phases is not None
     events = _schedule(scenario, faults, phases, env.time_scale)
-    window = RollingWindow(1.0)
+    window = RollingWindow(1.0)  # live progress
+    windows = {c.window: RollingWindow(c.window) for c in scenario.abort}
     trackers = [(cond, _tracker(cond)) for cond in scenario.abort]
     seen = 0
     next_live = 0.0
     while True:
         now = time.time()
-        while events and events[0][0] <= now:
-            _, action, fault = events.pop(0)
-            if action == "apply":
-                env.progress(f"inject {fault.id}: {fault.kind} {fault.target}")
-                applied.apply(fault)
-            else:
-                env.progress(f"revert {fault.id}")
-                applied.revert(fault.id)
+        if _act(events, now, applied, env):
+            # after the last action: a slow apply/revert (a rolling restart) pushes observation
+            phases = _after_last_action(phases, time.time(), scenario, env.time_scale)
+            data.phases = phases
         if now >= phases.end:
             break
         if not load.running:
@@ -213,9 +215,11 @@ def _drive(
         seen += len(fresh)
         for rec in fresh:
             window.add(rec)
+            for w in windows.values():
+                w.add(rec)
         if now >= phases.baseline_end:
             for cond, tracker in trackers:
-                if tracker.update(now, _breached(cond, window, now)):
+                if tracker.update(now, _breached(cond, windows[cond.window], now)):
                     reason = _abort_reason(cond)
                     data.abort = (now, reason)
                     env.progress(f"abort: {reason}")
@@ -225,6 +229,31 @@ def _drive(
             next_live = now + 0.5
         wake = min([events[0][0] if events else phases.end, phases.end, now + 0.05])
         time.sleep(max(0.0, wake - time.time()))
+
+
+def _act(
+    events: list[tuple[float, str, Fault]], now: float, applied: AppliedFaults, env: TrialEnv
+) -> bool:
+    """Apply/revert what is due; True when that emptied the schedule."""
+    if not events or events[0][0] > now:
+        return False
+    while events and events[0][0] <= now:
+        _, action, fault = events.pop(0)
+        if action == "apply":
+            applied.apply(fault)
+            env.progress(f"injected {fault.id}: {fault.kind} {fault.target}")
+        else:
+            applied.revert(fault.id)
+            env.progress(f"reverted {fault.id}")
+    return not events
+
+
+def _after_last_action(
+    phases: PhaseTimes, done: float, scenario: Scenario, scale: float
+) -> PhaseTimes:
+    """The observation phase follows the last fault action as it really happened."""
+    end = max(phases.end, done + scenario.phases.observe * scale)
+    return dataclasses.replace(phases, faults_end=max(phases.faults_end, done), end=end)
 
 
 def _tracker(cond: AbortCondition) -> BreachTracker:

@@ -78,6 +78,64 @@ class Profile(_Strict):
     lb_profile: LbProfileName | None = None
 
 
+class HttpSource(_Strict):
+    service: str  # the LB backend's service is read through the load balancer
+    path: str
+    items: str | None = None  # the key holding the list in the JSON answer; None: the answer
+
+
+class Source(_Strict):
+    """Where reconciliation reads rows from: an HTTP endpoint or an SQL query on the database."""
+
+    http: HttpSource | None = None
+    sql: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Source:
+        if (self.http is None) == (self.sql is None):
+            raise ValueError("give either `http: {service, path, items}` or `sql: QUERY`")
+        return self
+
+
+class OrderFields(_Strict):
+    id: str = "order_id"
+    key: str | None = "idempotency_key"
+    group: str | None = "cart_id"  # orders sharing it are one purchase
+    status: str = "status"
+    confirmed: list[str] = Field(default_factory=lambda: ["confirmed"])
+    pending: list[str] = Field(default_factory=lambda: ["pending"])
+    shipping: str | None = "shipping_status"
+    shipping_pending: list[str] = Field(default_factory=lambda: ["pending"])
+    created_at: str | None = "created_at"
+    updated_at: str | None = "updated_at"
+
+
+class ChargeFields(_Strict):
+    id: str = "id"
+    order: str = "reference"  # the order id the charge belongs to
+    status: str = "status"
+    captured: list[str] = Field(default_factory=lambda: ["captured"])
+    created_at: str | None = "created_at"
+
+
+class StockFields(_Strict):
+    product: str = "id"
+    level: str = "stock"
+
+
+class ReconciliationSpec(_Strict):
+    """The three sources of truth compared after every trial (docs/metrics.md, Correctness)."""
+
+    orders: Source
+    charges: Source
+    stock: Source | None = None
+    order_fields: OrderFields = OrderFields()
+    charge_fields: ChargeFields = ChargeFields()
+    stock_fields: StockFields = StockFields()
+    settle: float = Field(default=20.0, ge=0, description="wait this long for in-flight orders")
+    stuck_after: float = Field(default=15.0, gt=0)
+
+
 class StackSpec(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")
     description: str = ""
@@ -87,7 +145,8 @@ class StackSpec(_Strict):
     database: DatabaseSpec = DatabaseSpec()
     profiles: dict[str, Profile] = Field(default_factory=dict)
     start_order: list[str] | None = None  # services in start order; LB backend last by default
-    load_user_classes: str | None = None  # module:Class,... for Locust; None = the sample shop's
+    load_user_classes: str | None = None  # module:Class,... for Locust
+    reconciliation: ReconciliationSpec | None = None
 
     @model_validator(mode="after")
     def _check_references(self) -> StackSpec:

@@ -1,4 +1,14 @@
-"""One engine per process, for SQLite (WAL, shared by several replicas) or PostgreSQL."""
+"""The engine factory: one engine (and pool) per process, for SQLite or PostgreSQL.
+
+SQLite (`sqlite:///PATH`): WAL, busy_timeout 5000 ms and synchronous NORMAL on every
+connection, so several replicas (processes) share one file. pysqlite's own transaction
+handling is off: reads run statement by statement (they never block writers in WAL), and
+writes go through `writer(engine)`, which begins with BEGIN IMMEDIATE: the write lock is taken
+up front (waiting up to busy_timeout) instead of failing to upgrade a read lock halfway.
+
+PostgreSQL (`postgresql://USER@HOST:PORT/DB`): psycopg 3, connect_timeout 2 s,
+statement_timeout 5 s, pool_pre_ping, pool_timeout 2 s.
+"""
 
 from __future__ import annotations
 
@@ -6,60 +16,89 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
+PG_CONNECT_TIMEOUT_S = 2
+PG_STATEMENT_TIMEOUT_MS = 5000
+PG_POOL_TIMEOUT_S = 2.0
 
-def normalise_url(url: str) -> str:
+_WRITE_OPTION = "shop_write"
+
+
+def database_url(url: str) -> str:
+    """The SQLAlchemy URL for a shop database URL (postgresql:// means psycopg 3)."""
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    if url.startswith(("sqlite:///", "postgresql+psycopg://")):
+    if url.startswith(("postgresql+psycopg://", "sqlite:///")):
         return url
-    raise ValueError(f"database URL {url!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+    raise ValueError(
+        f"database URL {url!r}: write sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+    )
 
 
-def make_engine(url: str, *, pool_size: int = 8) -> Engine:
-    url = normalise_url(url)
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    url = database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             poolclass=QueuePool,
             pool_size=pool_size,
-            max_overflow=8,
-            pool_timeout=5,
-            connect_args={"timeout": 5, "check_same_thread": False, "isolation_level": None},
+            max_overflow=max_overflow,
+            pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=8,
-        pool_timeout=2,
+        max_overflow=max_overflow,
+        pool_timeout=PG_POOL_TIMEOUT_S,
         pool_pre_ping=True,
         pool_recycle=300,
-        connect_args={"connect_timeout": 2, "options": "-c statement_timeout=5000"},
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            "options": f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}",
+            "application_name": "sample-shop",
+        },
     )
 
 
-def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _: Any) -> None:
+def writer(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that write (BEGIN IMMEDIATE on SQLite)."""
+    return engine.execution_options(**{_WRITE_OPTION: True})
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def is_sqlite_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED that outlasted busy_timeout: worth trying again."""
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    text = str(orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+    try:
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cur.close()
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # pysqlite's own transaction handling is off (isolation_level None), so reads autocommit
-    # statement by statement and never block writers. Writers (engines made with
-    # writer(engine)) begin IMMEDIATE: they take the write lock up front, waiting up to
-    # busy_timeout, instead of failing to upgrade a read lock halfway through.
-    if conn.get_execution_options().get("shop_write"):
+    if conn.get_execution_options().get(_WRITE_OPTION):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def writer(engine: Engine) -> Engine:
-    """The same engine, for transactions that write (BEGIN IMMEDIATE on SQLite)."""
-    return engine.execution_options(shop_write=True)

@@ -1,71 +1,82 @@
-"""The shop's HTTP API (docs/sample-shop.md), served by uvicorn --factory."""
+"""The shop service: `uvicorn --factory sample_shop.shop.app:create_app`.
+
+`create_app()` without arguments reads SHOP_* environment variables (sample_shop.shop.config).
+Tests pass Settings and the HTTP clients for payment and shipping (any httpx.Client, e.g. a
+fastapi TestClient of the provider apps). Startup starts the background worker (outbox and
+resolver); shutdown (uvicorn runs it after in-flight requests finished, within
+--timeout-graceful-shutdown) makes /readyz answer 503, stops the worker and closes the clients
+and the pool.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from functools import partial
 
 import httpx
-from fastapi import FastAPI, Header, HTTPException, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from sample_shop.common.logging import JsonLog, RequestLogMiddleware
+from sample_shop.common.jsonlog import JsonLog
+from sample_shop.common.middleware import RequestContextMiddleware
 from sample_shop.db.engine import make_engine
+from sample_shop.shop import payment_client, shipping_client
+from sample_shop.shop.background import BackgroundWorker, Job
 from sample_shop.shop.breaker import Breaker
-from sample_shop.shop.checkout import CheckoutService
+from sample_shop.shop.catalog_routes import catalog_router
+from sample_shop.shop.checkout import Shop
 from sample_shop.shop.config import Settings
-from sample_shop.shop.outbound import Outbound
-from sample_shop.shop.providers import PaymentClient, ShippingClient
+from sample_shop.shop.ops_routes import ops_router
+from sample_shop.shop.order_routes import order_router
+from sample_shop.shop.outbox import label_pending
+from sample_shop.shop.payment_client import PaymentClient
+from sample_shop.shop.readiness import Readiness
 from sample_shop.shop.repository import Repository
-from sample_shop.shop.worker import Worker
+from sample_shop.shop.resolver import resolve_stale
+from sample_shop.shop.shipping_client import ShippingClient
+
+BACKGROUND_STOP_TIMEOUT_S = 5.0
 
 
-class AddItem(BaseModel):
-    product_id: int
-    quantity: int = Field(ge=1, le=100)
-
-
-class CheckoutRequest(BaseModel):
-    cart_id: str
-    destination: str = "DE"
-
-
-def build_service(
-    settings: Settings,
-    log: JsonLog,
-    payment_http: httpx.Client,
-    shipping_http: httpx.Client,
-) -> tuple[CheckoutService, Breaker | None]:
-    """Wire the checkout service with the resilience patterns the settings switch on."""
-    p = settings.patterns
-    attempts = settings.retry_attempts if p.retries else 1
+def build_shop(
+    settings: Settings, log: JsonLog, payment: httpx.Client, shipping: httpx.Client
+) -> Shop:
+    """Wire the checkout's pieces with the resilience patterns the settings switch on."""
+    p = settings.profile
     breaker = (
         Breaker(log, fail_max=settings.breaker_fail_max, reset_timeout=settings.breaker_reset)
         if p.breaker
         else None
     )
-    payment = PaymentClient(
-        Outbound(
-            payment_http,
-            timeout=settings.payment_timeout if p.timeouts else None,
-            attempts=attempts,
-        ),
-        breaker,
-        idempotency=p.idempotency,
+    return Shop(
+        repo=Repository(make_engine(settings.db_url)),
+        payment=PaymentClient.build(payment, settings, breaker),
+        shipping=ShippingClient.build(shipping, settings),
+        settings=settings,
+        log=log,
+        breaker=breaker,
     )
-    shipping = ShippingClient(
-        Outbound(
-            shipping_http,
-            timeout=settings.shipping_timeout if p.timeouts else None,
-            attempts=attempts,
-        ),
-        idempotency=p.idempotency,
-    )
-    repo = Repository(make_engine(settings.db_url))
-    return CheckoutService(repo, payment, shipping, settings, log), breaker
+
+
+def background_jobs(shop: Shop) -> dict[str, Job]:
+    jobs: dict[str, Job] = {}
+    if shop.settings.profile.outbox:
+        jobs["outbox"] = partial(_outbox_job, shop)
+    if shop.settings.profile.idempotency:
+        jobs["resolver"] = partial(_resolver_job, shop)
+    return jobs
+
+
+def _outbox_job(shop: Shop, stop: Callable[[], bool]) -> int:
+    # the checkout's own label call takes at most twice the shipping timeout
+    min_age = 2 * shop.settings.shipping_timeout if shop.settings.profile.timeouts else 0.0
+    return label_pending(shop.repo, shop.shipping, shop.log, stop=stop, min_age=min_age)
+
+
+def _resolver_job(shop: Shop, stop: Callable[[], bool]) -> int:
+    return resolve_stale(shop, stop=stop)
 
 
 def create_app(
@@ -76,120 +87,50 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings.from_env()
     log = JsonLog("shop", settings.instance)
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-    payment_http = payment_http or httpx.Client(base_url=settings.payment_url, limits=limits)
-    shipping_http = shipping_http or httpx.Client(base_url=settings.shipping_url, limits=limits)
-    service, breaker = build_service(settings, log, payment_http, shipping_http)
-    repo = service.repo
-    p = settings.patterns
-    worker = Worker(service, log, interval=settings.outbox_interval)
-    state = {"shutting_down": False}
+    owned: list[httpx.Client] = []  # clients made here are closed here; given ones are not
+    if payment_http is None:
+        payment_http = payment_client.payment_http(settings)
+        owned.append(payment_http)
+    if shipping_http is None:
+        shipping_http = shipping_client.shipping_http(settings)
+        owned.append(shipping_http)
+    shop = build_shop(settings, log, payment_http, shipping_http)
+    readiness = Readiness(shop.repo.ping)
+    worker = BackgroundWorker(log, interval=settings.outbox_interval, jobs=background_jobs(shop))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        log.info("started", profile=p.as_dict())
+        log.info(
+            "started",
+            profile=settings.profile.as_dict(),
+            db=settings.db_url.split("://", 1)[0],
+            background=sorted(worker.jobs),
+        )
         worker.start()
-        yield
-        state["shutting_down"] = True
-        worker.stop()
-        payment_http.close()
-        shipping_http.close()
-        log.info("stopped")
+        try:
+            yield
+        finally:
+            readiness.close()  # from here on /readyz answers 503
+            stopped = worker.stop(min(BACKGROUND_STOP_TIMEOUT_S, settings.shutdown_grace))
+            for client in owned:
+                client.close()
+            shop.repo.dispose()
+            log.info("stopped", background_stopped=stopped)
 
     app = FastAPI(title="sample shop", lifespan=lifespan)
-    app.state.service = service
+    app.state.shop = shop
     app.state.worker = worker
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "alive", "instance": settings.instance}
-
-    @app.get("/readyz")
-    def readyz(response: Response) -> dict[str, Any]:
-        if state["shutting_down"]:
-            response.status_code = 503
-            return {"status": "shutting down"}
-        try:
-            repo.ping()
-        except SQLAlchemyError as e:
-            response.status_code = 503
-            return {"status": "database unreachable", "error": type(e).__name__}
-        return {"status": "ready", "instance": settings.instance}
-
-    _catalog_routes(app, repo)
-
-    @app.post("/checkout")
-    def checkout(
-        body: CheckoutRequest,
-        idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
-    ) -> JSONResponse:
-        if not idempotency_key:
-            raise HTTPException(400, "an Idempotency-Key header is required")
-        outcome = service.checkout(body.cart_id, idempotency_key, body.destination)
-        return JSONResponse(outcome.body, status_code=outcome.status, headers=outcome.headers)
-
-    @app.get("/orders/{order_id}")
-    def get_order(order_id: str) -> dict[str, Any]:
-        order = repo.order(order_id)
-        if order is None:
-            raise HTTPException(404, f"no order {order_id}")
-        return order
-
-    @app.get("/admin/orders")
-    def all_orders() -> dict[str, Any]:
-        return {"orders": repo.all_orders()}
-
-    @app.get("/admin/state")
-    def admin_state() -> dict[str, Any]:
-        return {
-            "instance": settings.instance,
-            "profile": p.as_dict(),
-            "breaker": breaker.state() if breaker else None,
-            "outbox_pending": repo.count_unlabelled(),
-        }
+    app.state.readiness = readiness
+    app.include_router(ops_router(shop, readiness))
+    app.include_router(catalog_router(shop.repo))
+    app.include_router(order_router(shop))
 
     @app.exception_handler(SQLAlchemyError)
-    def database_error(_: Any, exc: SQLAlchemyError) -> JSONResponse:
+    def database_error(_: Request, exc: SQLAlchemyError) -> JSONResponse:
         log.error("database error", error=f"{type(exc).__name__}: {exc}"[:300])
         return JSONResponse(
             {"detail": "database unavailable"}, status_code=503, headers={"Retry-After": "1"}
         )
 
-    app.add_middleware(RequestLogMiddleware, log=log, access_log=settings.access_log)
+    app.add_middleware(RequestContextMiddleware, log=log, access_log=settings.access_log)
     return app
-
-
-def _catalog_routes(app: FastAPI, repo: Repository) -> None:
-    @app.get("/products")
-    def list_products() -> list[dict[str, Any]]:
-        return repo.products()
-
-    @app.get("/products/{product_id}")
-    def get_product(product_id: int) -> dict[str, Any]:
-        product = repo.product(product_id)
-        if product is None:
-            raise HTTPException(404, f"no product {product_id}")
-        return product
-
-    @app.post("/carts", status_code=201)
-    def new_cart() -> dict[str, str]:
-        return {"cart_id": repo.new_cart()}
-
-    @app.get("/carts/{cart_id}")
-    def get_cart(cart_id: str) -> dict[str, Any]:
-        cart = repo.cart(cart_id)
-        if cart is None:
-            raise HTTPException(404, f"no cart {cart_id}")
-        return cart
-
-    @app.post("/carts/{cart_id}/items")
-    def add_item(cart_id: str, item: AddItem) -> dict[str, Any]:
-        if repo.cart(cart_id) is None:
-            raise HTTPException(404, f"no cart {cart_id}")
-        product = repo.product(item.product_id)
-        if product is None:
-            raise HTTPException(404, f"no product {item.product_id}")
-        repo.add_item(cart_id, item.product_id, item.quantity, int(product["price_cents"]))
-        cart = repo.cart(cart_id)
-        assert cart is not None
-        return cart

@@ -1,8 +1,22 @@
-"""The checkout flow (docs/sample-shop.md, "Checkout, step by step").
+"""The checkout flow (docs/sample-shop.md, "Checkout, step by step"), as plain functions.
 
-The order row exists before any money moves (never a charge without an order). With the default
-profile, payment calls carry idempotency keys derived from the customer's Idempotency-Key, so the
-shop's retries, the customer's retries and the background resolver can all repeat a step safely.
+1. A key whose order exists is a replay: a confirmed order is answered as it is (200); a
+   pending or failed one is taken up again with the same payment keys (they make a repeated
+   step harmless).
+2. Quote shipping (bounded); if shipping is unavailable a flat rate is used and the label is
+   left to the outbox.
+3. One transaction: reserve stock and insert the order as pending under its key. The order
+   exists before any money moves.
+4. Authorize, note the authorization, capture (each call: timeout, retries, breaker).
+5. Refused or unavailable before an authorization was noted: the order fails, its stock is
+   released, and the customer gets 402 (declined), 502 (payment said no otherwise) or 503 +
+   Retry-After. Once an authorization is noted a capture may have happened, so (with
+   idempotency on) the order stays pending and the customer's retry or the resolver finishes
+   it with the same keys: never a charge without an order.
+6. Captured: the order is confirmed (201), then the label is asked for; if shipping fails
+   the order stays confirmed with shipping pending and the outbox labels it later. With the
+   outbox off the label is part of the request and its failure fails the order after the
+   capture (500): an orphan charge, on purpose.
 """
 
 from __future__ import annotations
@@ -10,176 +24,243 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sample_shop.common.logging import JsonLog
-from sample_shop.shop.breaker import BreakerOpen
+from sample_shop.common.jsonlog import JsonLog
+from sample_shop.shop.breaker import Breaker, BreakerOpen
 from sample_shop.shop.config import Settings
-from sample_shop.shop.outbound import Deadline, Refused, Unavailable
-from sample_shop.shop.providers import PaymentClient, ShippingClient
-from sample_shop.shop.repository import DuplicateKey, OutOfStock, Repository
+from sample_shop.shop.deadline import Deadline
+from sample_shop.shop.outbound import Refused, Unavailable
+from sample_shop.shop.payment_client import Declined, PaymentClient
+from sample_shop.shop.repository import Cart, DuplicateKey, Order, OutOfStock, Repository
+from sample_shop.shop.shipping_client import ShippingClient
 
 
-@dataclass
+@dataclass(frozen=True)
+class Shop:
+    """What the checkout works with."""
+
+    repo: Repository
+    payment: PaymentClient
+    shipping: ShippingClient
+    settings: Settings
+    log: JsonLog
+    breaker: Breaker | None = None
+
+
+@dataclass(frozen=True)
 class Outcome:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class CheckoutService:
-    def __init__(
-        self,
-        repo: Repository,
-        payment: PaymentClient,
-        shipping: ShippingClient,
-        settings: Settings,
-        log: JsonLog,
-    ) -> None:
-        self.repo = repo
-        self.payment = payment
-        self.shipping = shipping
-        self.settings = settings
-        self.log = log
+def checkout(shop: Shop, *, cart_id: str, key: str | None, destination: str = "DE") -> Outcome:
+    deadline = Deadline(shop.settings.checkout_deadline)
+    if not shop.settings.profile.idempotency:
+        key = None  # SHOP_IDEMPOTENCY=off: the shop ignores the customer's key
+    existing = shop.repo.order_by_key(key) if key is not None else None
+    if existing is not None:
+        return resume(shop, existing, deadline)
+    cart = shop.repo.cart(cart_id)
+    if cart is None:
+        return Outcome(404, {"detail": f"no cart {cart_id}"})
+    if not cart.lines:
+        return Outcome(409, {"detail": "the cart is empty"})
+    shipping_cents, quoted = quote_shipping(shop, cart, destination, deadline)
+    return place_and_pay(shop, key, cart, shipping_cents, deadline, label_now=quoted)
 
-    @property
-    def _safe(self) -> bool:
-        return self.settings.patterns.idempotency
 
-    def checkout(self, cart_id: str, key: str, destination: str = "DE") -> Outcome:
-        deadline = Deadline(self.settings.checkout_deadline)
-        if self._safe:
-            existing = self.repo.order_by_key(key)
-            if existing is not None:
-                return self._replay(existing, deadline)
-        cart = self.repo.cart(cart_id)
-        if cart is None or not cart["items"]:
-            status = 404 if cart is None else 409
-            return Outcome(
-                status, {"detail": f"no cart {cart_id}" if cart is None else "empty cart"}
-            )
-        shipping_cents = self._quote(cart["items"], destination, deadline)
-        if shipping_cents is None:
-            return self._unavailable("shipping is unavailable", None)
-        try:
-            order_id = self.repo.place_pending(
-                key=key if self._safe else None,
-                cart_id=cart_id,
-                items=[
-                    {
-                        "product_id": i["product_id"],
-                        "quantity": i["quantity"],
-                        "price_cents": i["price_cents"],
-                    }
-                    for i in cart["items"]
-                ],
-                total_cents=cart["total_cents"] + shipping_cents,
-                shipping_cents=shipping_cents,
-                shipping_status="pending",
-                instance=self.settings.instance,
-            )
-        except OutOfStock as e:
-            return Outcome(409, {"detail": f"out of stock: {e}"})
-        except DuplicateKey:
-            existing = self.repo.order_by_key(key)  # a concurrent attempt with the same key
-            return (
-                self._replay(existing, deadline)
-                if existing is not None
-                else self._unavailable("concurrent checkout with this key", None)
-            )
-        return self.pay_and_confirm(order_id, key, deadline, created=True)
-
-    def _quote(
-        self, items: list[dict[str, Any]], destination: str, deadline: Deadline
-    ) -> int | None:
-        """The shipping price; a flat rate when shipping is down (None: fail, outbox off)."""
-        lines = [{"product_id": i["product_id"], "quantity": i["quantity"]} for i in items]
-        quote_deadline = Deadline(min(deadline.remaining(), self.settings.shipping_timeout * 2))
-        try:
-            return self.shipping.quote(lines, destination, quote_deadline)
-        except (Unavailable, Refused) as e:
-            if not self.settings.patterns.outbox:
-                self.log.warning("shipping quote failed", error=str(e))
-                return None
-            self.log.warning("shipping quote failed: flat rate", error=str(e))
-            return self.settings.flat_shipping_cents
-
-    def _replay(self, order: dict[str, Any], deadline: Deadline) -> Outcome:
-        """The customer sent a key we have seen: answer with that order, finishing it if needed."""
-        status = order["status"]
-        if status == "confirmed":
-            return Outcome(200, _public(order))
-        if status == "failed":
-            items = self.repo.order_items(order["order_id"])
-            try:
-                self.repo.retry_pending(order["order_id"], items)
-            except OutOfStock as e:
-                return Outcome(409, {"detail": f"out of stock: {e}"})
-        return self.pay_and_confirm(
-            order["order_id"], order["idempotency_key"], deadline, created=False
+def place_and_pay(
+    shop: Shop,
+    key: str | None,
+    cart: Cart,
+    shipping_cents: int,
+    deadline: Deadline,
+    *,
+    label_now: bool,
+) -> Outcome:
+    try:
+        order = shop.repo.place_order(
+            key=key, cart=cart, shipping_cents=shipping_cents, instance=shop.settings.instance
         )
+    except OutOfStock as e:
+        return Outcome(409, {"detail": str(e), "product_id": e.product_id})
+    except DuplicateKey:  # the same key arrived twice at once: join the other attempt
+        existing = shop.repo.order_by_key(key) if key is not None else None
+        if existing is None:
+            return _unavailable(shop, "checkout with this key is in progress", None, None)
+        return resume(shop, existing, deadline)
+    return pay(shop, order, deadline, label_now=label_now)
 
-    def pay_and_confirm(
-        self, order_id: str, key: str, deadline: Deadline, *, created: bool
-    ) -> Outcome:
-        """Authorize, capture, confirm, label. Also used by the resolver for stuck orders."""
-        order = self.repo.order(order_id)
-        assert order is not None
-        amount = int(order["total_cents"])
-        stage = "authorize"
-        try:
-            auth = self.payment.authorize(amount, order_id, key, deadline)
-            self.repo.set_payment(order_id, authorization_id=auth)
-            stage = "capture"
-            charge = self.payment.capture(auth, amount, key, deadline)
-        except Refused as e:
-            self.repo.fail(order_id, f"payment refused: {e}")
-            if e.status == 402:
-                return Outcome(402, {"detail": "payment declined", "order_id": order_id})
-            return self._unavailable(f"payment error: {e}", order_id)
-        except (BreakerOpen, Unavailable) as e:
-            if self._safe and stage == "capture" and _maybe_sent(e):
-                # The capture may have happened: keep the order pending; the resolver (or the
-                # customer's retry) finishes it with the same idempotency keys.
-                self.log.warning("capture outcome unknown", order_id=order_id, error=str(e))
-            else:
-                self.repo.fail(order_id, f"payment unavailable: {e}")
-            return self._unavailable(f"payment unavailable: {e}", order_id)
-        self.repo.set_payment(order_id, charge_id=charge)
-        if self.settings.patterns.outbox:
-            self.repo.confirm(order_id)
-            self._label(order_id)
-        else:
-            try:  # the naive way: label inside the request, before confirming
-                self.repo.set_label(order_id, self.shipping.label(order_id, deadline))
-            except (Unavailable, Refused) as e:
-                self.repo.fail(order_id, f"shipping failed after capture: {e}")
-                return Outcome(500, {"detail": "shipping failed", "order_id": order_id})
-            self.repo.confirm(order_id)
-        final = self.repo.order(order_id)
-        assert final is not None
-        return Outcome(201 if created else 200, _public(final))
 
-    def _label(self, order_id: str) -> None:
+def resume(shop: Shop, order: Order, deadline: Deadline) -> Outcome:
+    """A replayed key: answer a confirmed order, take a failed or pending one up again."""
+    if order.status == "confirmed":
+        return Outcome(200, order.to_json())
+    if order.status == "failed":
         try:
-            label = self.shipping.label(order_id, Deadline(self.settings.shipping_timeout * 2))
+            shop.repo.reopen_order(order.order_id)
+        except OutOfStock as e:
+            return Outcome(409, {"detail": str(e), "product_id": e.product_id, **_ref(order)})
+    return pay(shop, order, deadline, label_now=True)
+
+
+def quote_shipping(
+    shop: Shop, cart: Cart, destination: str, deadline: Deadline
+) -> tuple[int, bool]:
+    """(shipping cents, whether shipping answered); a flat rate when it did not."""
+    s = shop.settings
+    budget = deadline.within(2 * s.shipping_timeout) if s.profile.timeouts else deadline
+    lines = [(line.product_id, line.quantity) for line in cart.lines]
+    try:
+        return shop.shipping.quote(lines, destination, budget), True
+    except (Unavailable, Refused) as e:
+        shop.log.warning("shipping quote failed: flat rate", error=str(e))
+        return s.flat_shipping_cents, False
+
+
+def pay(shop: Shop, order: Order, deadline: Deadline, *, label_now: bool) -> Outcome:
+    """Authorize, capture, confirm, label: steps 4 to 6 for a pending order."""
+    auth = _authorize(shop, order, deadline)
+    if isinstance(auth, Outcome):
+        return auth
+    if not shop.repo.record_authorization(order.order_id, auth):
+        return _settled_elsewhere(shop, order.order_id)
+    charge = _capture(shop, order, auth, deadline)
+    if isinstance(charge, Outcome):
+        return charge
+    return _confirm(shop, order.order_id, charge, deadline, label_now=label_now)
+
+
+def _payment_key(order: Order) -> str:
+    # without an idempotency key (SHOP_IDEMPOTENCY=off) the payment client sends no key
+    return order.idempotency_key or order.order_id
+
+
+def _authorize(shop: Shop, order: Order, deadline: Deadline) -> str | Outcome:
+    """The authorization id, or the customer's answer when there is none."""
+    safe = order.idempotency_key is not None
+    try:
+        return shop.payment.authorize(
+            amount_cents=order.total_cents,
+            reference=order.order_id,
+            key=_payment_key(order),
+            deadline=deadline,
+        )
+    except Declined as e:
+        return _payment_failed(shop, order, 402, "payment declined", e, keep_authorized=safe)
+    except Refused as e:
+        return _payment_failed(shop, order, 502, "payment refused", e, keep_authorized=safe)
+    except Unavailable as e:
+        return _payment_failed(shop, order, 503, "payment unavailable", e, keep_authorized=safe)
+
+
+def _capture(shop: Shop, order: Order, auth: str, deadline: Deadline) -> str | Outcome:
+    """The charge id, or the customer's answer when the capture did not go through."""
+    try:
+        return shop.payment.capture(
+            authorization_id=auth,
+            amount_cents=order.total_cents,
+            key=_payment_key(order),
+            deadline=deadline,
+        )
+    except Refused as e:
+        # a refused capture made no charge (and with a key, an earlier one would be replayed)
+        return _payment_failed(shop, order, 502, "capture refused", e, keep_authorized=False)
+    except Unavailable as e:
+        if order.idempotency_key is None:  # unsafe: fail it, even though it may be charged
+            return _payment_failed(
+                shop, order, 503, "payment unavailable", e, keep_authorized=False
+            )
+        shop.log.warning(
+            "capture outcome unknown: the order stays pending",
+            order_id=order.order_id,
+            error=str(e),
+        )
+        return _unavailable(shop, "payment unavailable", order.order_id, e, status="pending")
+
+
+def _confirm(shop: Shop, oid: str, charge: str, deadline: Deadline, *, label_now: bool) -> Outcome:
+    s = shop.settings
+    if s.profile.outbox:
+        confirmed_now = shop.repo.confirm_order(oid, charge)
+        if label_now:
+            label_in_request(shop, oid, deadline)
+    else:
+        try:  # the naive way: the label is part of the request, before confirming
+            label = shop.shipping.label(oid, deadline)
         except (Unavailable, Refused) as e:
-            self.log.warning("label deferred to the outbox", order_id=order_id, error=str(e))
-            return
-        self.repo.set_label(order_id, label)
-
-    def _unavailable(self, reason: str, order_id: str | None) -> Outcome:
-        retry_after = max(1, round(self.settings.breaker_reset))
-        body: dict[str, Any] = {"detail": reason}
-        if order_id:
-            body["order_id"] = order_id
-        return Outcome(503, body, {"Retry-After": str(retry_after)})
-
-
-def _maybe_sent(e: Exception) -> bool:
-    """A timeout or a lost reply after the request went out: the provider may have acted.
-
-    Not so for an open breaker or refused connections (nothing was sent)."""
-    return isinstance(e, Unavailable) and not isinstance(e, BreakerOpen) and e.maybe_sent
+            shop.repo.fail_order(
+                oid, f"shipping failed after capture: {e}", unless_authorized=False
+            )
+            shop.log.error("shipping failed after capture", order_id=oid, charge_id=charge)
+            return Outcome(
+                500, {"detail": "shipping failed after the payment was captured", "order_id": oid}
+            )
+        confirmed_now = shop.repo.confirm_order(oid, charge, label_id=label)
+    final = shop.repo.order(oid)
+    if final is None or final.status != "confirmed":
+        return _settled_elsewhere(shop, oid)
+    return Outcome(201 if confirmed_now else 200, final.to_json())
 
 
-def _public(order: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in order.items() if k != "failure"} | {"failure": order.get("failure")}
+def label_in_request(shop: Shop, oid: str, deadline: Deadline) -> None:
+    """Ask for the label now; on failure leave it to the outbox."""
+    s = shop.settings
+    budget = deadline.within(2 * s.shipping_timeout) if s.profile.timeouts else deadline
+    try:
+        label = shop.shipping.label(oid, budget)
+    except (Unavailable, Refused) as e:
+        shop.log.warning("label left to the outbox", order_id=oid, error=str(e))
+        return
+    shop.repo.set_label(oid, label)
+
+
+def _payment_failed(
+    shop: Shop, order: Order, status: int, detail: str, error: Exception, *, keep_authorized: bool
+) -> Outcome:
+    oid = order.order_id
+    failed = shop.repo.fail_order(oid, f"{detail}: {error}", unless_authorized=keep_authorized)
+    shop.log.warning(detail, order_id=oid, error=str(error), order_failed=failed)
+    state = "failed"
+    if not failed:  # kept pending (authorized), or another attempt settled it meanwhile
+        now = shop.repo.order(oid)
+        if now is not None and now.status == "confirmed":
+            return Outcome(200, now.to_json())
+        state = now.status if now is not None else "pending"
+    if status == 503:
+        return _unavailable(shop, detail, oid, error, status=state)
+    return Outcome(status, {"detail": detail, "order_id": oid, "status": state})
+
+
+def _settled_elsewhere(shop: Shop, oid: str) -> Outcome:
+    """Another attempt at the same order moved it on while this one was paying."""
+    now = shop.repo.order(oid)
+    if now is not None and now.status == "confirmed":
+        return Outcome(200, now.to_json())
+    return _unavailable(
+        shop, "the order changed while paying", oid, None, status=now.status if now else None
+    )
+
+
+def _unavailable(
+    shop: Shop,
+    detail: str,
+    oid: str | None,
+    error: Exception | None,
+    *,
+    status: str | None = None,
+) -> Outcome:
+    if isinstance(error, BreakerOpen):
+        retry_after = error.retry_after
+    elif shop.breaker is not None and shop.breaker.state != "closed":
+        retry_after = shop.breaker.retry_after()
+    else:
+        retry_after = 1
+    body: dict[str, Any] = {"detail": detail}
+    if oid is not None:
+        body |= {"order_id": oid, "status": status}
+    return Outcome(503, body, {"Retry-After": str(int(retry_after))})
+
+
+def _ref(order: Order) -> dict[str, Any]:
+    return {"order_id": order.order_id, "status": order.status}

@@ -52,15 +52,28 @@ def state_root() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def stack(state_root: Path) -> Iterator[LocalPlatform]:
-    """The shared local stack (sqlite, default profile)."""
+def shared_platform(state_root: Path) -> Iterator[LocalPlatform]:
     platform = make_platform(state_root / "local-sample-shop")  # what --state-dir finds
-    platform.up(StackOptions())
     try:
         yield platform
     finally:
         platform.down()
         assert leftovers(platform.state_dir) == []
+
+
+@pytest.fixture
+def stack(shared_platform: LocalPlatform) -> LocalPlatform:
+    """The shared local stack, up with the default options (sqlite, default profile).
+
+    A test (or a scenario run) may have restarted it with another profile or taken it down:
+    bring it back to the default.
+    """
+    wanted = StackOptions()
+    current = shared_platform.options()
+    if current is not None and current != wanted.resolve(shared_platform.spec):
+        shared_platform.down()
+    shared_platform.up(wanted)
+    return shared_platform
 
 
 def place_order(entry: str, key: str, *, timeout: float = 10) -> requests.Response:

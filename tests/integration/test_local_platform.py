@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 from harness.errors import PortInUseError, StackError
 from harness.platforms.base import StackOptions
@@ -82,3 +83,21 @@ def test_postgres_stack_places_orders_and_leaves_nothing(state_root: Path) -> No
         platform.down()
     assert not pg_dir.exists()
     assert leftovers(platform.state_dir) == []
+
+
+def test_a_new_stack_starts_from_empty_data(state_root: Path) -> None:
+    platform = make_platform(state_root / "fresh")
+    platform.up(StackOptions(replicas=1))
+    try:
+        assert place_order(platform.endpoints().entry_url, uuid.uuid4().hex).status_code == 201
+    finally:
+        platform.down()
+    platform.up(StackOptions(replicas=1))
+    try:
+        e = platform.endpoints()
+        assert requests.get(e.entry_url + "/admin/orders", timeout=5).json()["orders"] == []
+        ledger = requests.get(e.service_urls["payment"] + "/ledger", timeout=5).json()
+        assert ledger["charges"] == []
+        assert (platform.state_dir / "logs.previous" / "shop-1.log").is_file()
+    finally:
+        platform.down()

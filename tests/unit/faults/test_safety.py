@@ -82,6 +82,17 @@ def test_sigterm_unwinds_through_finally() -> None:
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
+def test_sigint_interrupts_even_when_it_was_inherited_as_ignored() -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a background CI job
+    try:
+        with pytest.raises(KeyboardInterrupt), signals_raise():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # restored afterwards
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_a_signal_during_rollback_waits_until_it_is_done() -> None:
     order: list[str] = []
     with pytest.raises(Interrupted), signals_raise():

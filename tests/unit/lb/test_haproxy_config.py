@@ -24,7 +24,8 @@ def cfg(profile: str = "recommended") -> str:
 def test_recommended_profile_has_fast_checks_retries_and_redispatch() -> None:
     text = cfg()
     assert "default-server check inter 500ms fastinter 200ms downinter 1s fall 2 rise 2" in text
-    assert "retries 2" in text and "option redispatch 1" in text
+    assert "observe layer4 error-limit 2 on-error mark-down" in text
+    assert "retries 3" in text and "option redispatch 1" in text
     assert "retry-on conn-failure empty-response junk-response response-timeout" in text
     assert "server shop-2 127.0.0.1:9002" in text
     assert "option httpchk GET /readyz" in text

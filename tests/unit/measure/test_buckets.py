@@ -32,6 +32,11 @@ def test_edges_go_to_the_later_bucket_and_outside_is_dropped() -> None:
     assert [b.requests for b in bucketize(records, 0, 2, 1)] == [1, 2]
 
 
+def test_float_edges_land_in_the_right_bucket() -> None:
+    records = [RequestRecord(t, 0.001, "x", 200, None, 1) for t in (0.3, 0.7)]
+    assert [b.requests for b in bucketize(records, 0, 1, 0.1)] == [0, 0, 0, 1, 0, 0, 0, 1, 0, 0]
+
+
 def test_width_must_be_positive() -> None:
     with pytest.raises(ValueError):
         bucketize([], 0, 1, 0)

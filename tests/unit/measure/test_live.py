@@ -16,6 +16,14 @@ def test_rolling_window_counts_answers_of_the_last_width_seconds() -> None:
     assert w.p95(now) == pytest.approx(0.01)
 
 
+def test_an_answer_out_of_order_ages_out_too() -> None:
+    w = RollingWindow(1.0)
+    w.add(RequestRecord(5.0, 0.1, "x", 200, None, 1))
+    w.add(RequestRecord(1.0, 0.1, "x", 503, None, 1))  # arrived late, ended long ago
+    assert w.count(5.5) == 1
+    assert w.error_rate(5.5) == 0
+
+
 def test_empty_window() -> None:
     w = RollingWindow(1.0)
     assert w.error_rate(5) is None

@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from harness.measure.baseline import Tolerance, baseline, within
@@ -125,12 +123,11 @@ def test_delivered_over_offered_after_the_fault() -> None:
     assert m.delivered_ratio == pytest.approx(0.5, abs=0.01)
 
 
-def test_recovery_on_100k_records_is_fast() -> None:
+def test_recovery_on_100k_records() -> None:
+    """Two pointers over 100k records (its speed is measured in bench/, not asserted here)."""
     records = fail(steady(0, 250), lambda r: 100 <= r.t < 200 and r.user % 2 == 0)
     assert len(records) == 100_000
     base = baseline(records, 0, 100)
-    started = time.perf_counter()
     ttr = time_to_recover(records, 100.0, base, Tolerance(), window=1.0, end=250)
-    assert time.perf_counter() - started < 5
     # at 400 req/s one failure in a 1 s window (0.25 %) is outside the 0.1 % tolerance
     assert ttr == pytest.approx(100.0, abs=0.01)

@@ -1,0 +1,120 @@
+"""`python -m bench` (`make bench`): every benchmark against one private local stack.
+
+Writes bench/results/<stamp>.json, bench/results/latest.json, bench/results/load-ceiling.json
+(read by the runner's load warning) and the generated section of docs/performance.md.
+Ratios are measured side by side in one run (the machine is shared and noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform as pyplatform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
+from bench import accuracy, ceiling, chain, failover, green, overhead, proxy  # noqa: E402
+from bench._common import stack  # noqa: E402
+from bench.markdown import render, update_docs  # noqa: E402
+
+NAMES = ("accuracy", "kill_detection", "overhead", "ceiling", "failover", "proxy", "chain", "green")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(NAMES)}")
+    parser.add_argument("--trials", type=int, default=3, help="trials per accuracy/failover run")
+    parser.add_argument("--pairs", type=int, default=5, help="alternating overhead pairs")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="only render saved results (e.g. bench/results/latest.json)",
+    )
+    args = parser.parse_args(argv)
+    if args.render is not None:
+        table = render(json.loads(args.render.read_text()))
+        print(table)
+        if not args.no_docs:
+            update_docs(ROOT / "docs" / "performance.md", table)
+        return 0
+    chosen = set(args.only.split(",")) if args.only else set(NAMES)
+    unknown = chosen - set(NAMES)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    results: dict[str, Any] = {
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "system": f"{pyplatform.system()} {pyplatform.release()}",
+            "python": pyplatform.python_version(),
+        },
+    }
+    began = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="shopchaos-bench-") as tmp:
+        work = Path(tmp)
+        reports = work / "reports"
+        with stack(work / "state") as platform:
+            steps: list[tuple[str, Callable[[], Any]]] = [
+                (
+                    "accuracy",
+                    lambda: accuracy.dependency_down(platform, reports, trials=args.trials),
+                ),
+                (
+                    "kill_detection",
+                    lambda: accuracy.kill_detection(platform, reports, trials=args.trials),
+                ),
+                ("overhead", lambda: overhead.overhead(platform, work, pairs=args.pairs)),
+                ("ceiling", lambda: ceiling.ceiling(platform, work)),
+                ("failover", lambda: failover.failover(platform, reports, trials=args.trials)),
+                ("proxy", lambda: proxy.proxy(platform)),
+                ("chain", lambda: chain.checkout_latency(platform)),
+                (
+                    "green",
+                    lambda: {
+                        **green.up_time(platform),
+                        **green.suite_time(platform, reports, ROOT / "scenarios"),
+                    },
+                ),
+            ]
+            for name, step in steps:
+                if name not in chosen:
+                    continue
+                t = time.monotonic()
+                print(f"[bench] {name} ...", flush=True)
+                results[name] = step()
+                results[name]["bench_seconds"] = round(time.monotonic() - t, 1)
+                print(f"[bench] {name}: {json.dumps(results[name], default=str)[:300]}", flush=True)
+    results["total_seconds"] = round(time.monotonic() - began, 1)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    text = json.dumps(results, indent=1, default=str)
+    (out / f"{stamp}.json").write_text(text)
+    (out / "latest.json").write_text(text)
+    if "ceiling" in results:
+        (out / "load-ceiling.json").write_text(
+            json.dumps(
+                {"locust_rps": results["ceiling"]["locust_rps"], "measured": results["started"]}
+            )
+        )
+    table = render(results)
+    print(table)
+    if not args.no_docs:
+        update_docs(ROOT / "docs" / "performance.md", table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""What every benchmark needs: a private stack, running a scenario given as a dict, pollers
+that record ground truth, and small statistics."""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.platforms.base import StackOptions
+from harness.platforms.local import LocalPlatform
+from harness.record.model import RunRecord
+from harness.scenario.loader import LoadedScenario
+from harness.scenario.runner import RunOptions, run
+from harness.scenario.schema import Scenario
+from harness.stack.loader import load_stack
+
+
+class Quiet:
+    def progress(self, message: str) -> None: ...
+    def scenario_start(self, *a: object) -> None: ...
+    def trial_start(self, *a: object) -> None: ...
+    def live(self, *a: object) -> None: ...
+    def trial_done(self, *a: object) -> None: ...
+
+
+@contextmanager
+def stack(state_dir: Path, options: StackOptions | None = None) -> Iterator[LocalPlatform]:
+    spec, path = load_stack()
+    platform = LocalPlatform(spec, state_dir, spec_path=path, entry_port=0, toxiproxy_port=0)
+    platform.up(options or StackOptions())
+    try:
+        yield platform
+    finally:
+        platform.down()
+
+
+def run_scenario(
+    platform: LocalPlatform, doc: dict[str, Any], reports: Path, *, repeat: int = 1, seed: int = 1
+) -> RunRecord:
+    scenario = Scenario.model_validate(doc)
+    opts = RunOptions(reports_dir=reports, seed=seed, repeat=repeat, keep_stack=True)
+    record, _ = run(
+        [LoadedScenario(scenario, Path(f"bench:{scenario.name}"))], platform, opts, Quiet()
+    )  # type: ignore[arg-type]
+    return record
+
+
+@dataclass
+class Poller:
+    """Ground truth at 20 ms: when an instance stops accepting connections, and the load
+    balancer's state of each server, each change with its time."""
+
+    address: str  # host:port of the instance to watch
+    lb_runtime: str
+    backend: str
+    interval: float = 0.02
+    refused_at: float | None = None
+    lb_changes: list[tuple[float, str, str]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> Poller:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _loop(self) -> None:
+        host, _, port = self.address.rpartition(":")
+        runtime = HAProxyRuntime(self.lb_runtime, timeout=0.5)
+        last: dict[str, str] = {}
+        while not self._stop.is_set():
+            t = time.time()
+            if self.refused_at is None:
+                try:
+                    socket.create_connection((host, int(port)), timeout=0.2).close()
+                except OSError:
+                    self.refused_at = t
+            try:
+                for s in runtime.servers(self.backend):
+                    if last.get(s.server) != s.status:
+                        last[s.server] = s.status
+                        self.lb_changes.append((t, s.server, s.status))
+            except Exception:  # a missed poll is only a gap in the truth
+                pass
+            self._stop.wait(max(0.0, self.interval - (time.time() - t)))
+
+    def lb_down(self, server: str, after: float) -> float | None:
+        return next(
+            (t for t, s, st in self.lb_changes if s == server and st != "UP" and t >= after), None
+        )
+
+
+def spread(values: Sequence[float | None]) -> dict[str, float | int | None]:
+    v = sorted(x for x in values if x is not None)
+    if not v:
+        return {"n": len(values), "median": None, "min": None, "max": None}
+    return {
+        "n": len(values),
+        "median": statistics.median(v),
+        "min": v[0],
+        "max": v[-1],
+        "missing": len(values) - len(v),
+    }
+
+
+def load_rate(
+    platform: LocalPlatform,
+    work: Path,
+    *,
+    users: int,
+    seconds: float,
+    record: bool,
+    probes: bool = False,
+) -> float:
+    """Requests per second the MaxRate user class reaches (Locust's own count)."""
+    from harness.load.process import LoadConfig, LoadProcess
+    from harness.probes import EntryProbe, LbProbe
+
+    e = platform.endpoints()
+    config = LoadConfig(
+        host=e.entry_url,
+        user_classes="bench.users:MaxRate",
+        users=users,
+        spawn_rate=users,
+        max_seconds=seconds + 30,
+        max_requests=10**7,
+        record=record,
+    )
+    load = LoadProcess(config, log=work / "max-rate-load.log")
+    running = [EntryProbe(e.entry_url + "/healthz"), LbProbe(e.lb_runtime, e.lb_backend)]
+    started = load.start()
+    if probes:
+        for p in running:
+            p.start()
+    time.sleep(seconds)
+    load.stop()
+    if probes:
+        for p in running:
+            p.stop()
+    total = next(s for s in load.states if s.what == "total")
+    stopped = next(s for s in load.states if s.what == "stopped")
+    return float(total.value or 0) / (stopped.t - started)

@@ -1,0 +1,62 @@
+"""Back up, destroy and restore a PostgreSQL database with pg_dump / pg_restore (the DR drill).
+
+Connects directly to the server (not through Toxiproxy) with a deadline on every step.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from harness import tools
+from harness.errors import FaultError
+
+
+class PgAdmin:
+    def __init__(self, url: str, *, timeout: float = 60.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "postgresql" or not parts.hostname or not parts.port:
+            raise FaultError(
+                f"not a PostgreSQL URL: {url}",
+                hint="the DR drill needs the stack on PostgreSQL (db: postgres)",
+            )
+        self.host, self.port = parts.hostname, parts.port
+        self.user = parts.username or "postgres"
+        self.db = parts.path.lstrip("/")
+        self.timeout = timeout
+
+    def _conn_args(self, db: str) -> list[str]:
+        return ["-h", self.host, "-p", str(self.port), "-U", self.user, "-d", db]
+
+    def _run(self, argv: list[str], what: str) -> None:
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=self.timeout, check=False, cwd="/"
+            )
+        except subprocess.TimeoutExpired as e:
+            raise FaultError(f"{what}: no answer within {self.timeout:g}s") from e
+        if done.returncode != 0:
+            raise FaultError(f"{what} failed: {(done.stderr or done.stdout).strip()[-800:]}")
+
+    def _sql(self, statement: str, what: str) -> None:
+        psql = str(tools.postgres_bin("psql"))
+        self._run(
+            [psql, *self._conn_args("postgres"), "-v", "ON_ERROR_STOP=1", "-c", statement], what
+        )
+
+    def backup(self, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        pg_dump = str(tools.postgres_bin("pg_dump"))
+        self._run([pg_dump, *self._conn_args(self.db), "-Fc", "-f", str(dest)], "pg_dump")
+
+    def destroy(self) -> None:
+        self._sql(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)', "dropping the database")
+
+    def restore(self, src: Path) -> None:
+        self._sql(f'CREATE DATABASE "{self.db}"', "creating the database")
+        pg_restore = str(tools.postgres_bin("pg_restore"))
+        self._run(
+            [pg_restore, *self._conn_args(self.db), "--no-owner", "--exit-on-error", str(src)],
+            "pg_restore",
+        )

@@ -1,0 +1,1 @@
+"""Read the sources of truth of a stack (orders, charges, stock) for reconciliation."""
