@@ -49,7 +49,7 @@ def run_scenario(
     opts = RunOptions(reports_dir=reports, seed=seed, repeat=repeat, keep_stack=True)
     record, _ = run(
         [LoadedScenario(scenario, Path(f"bench:{scenario.name}"))], platform, opts, Quiet()
-    )  # type: ignore[arg-type]
+    )
     return record
 
 

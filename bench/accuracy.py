@@ -36,7 +36,10 @@ def dependency_down(
         reports,
         repeat=trials,
     )
-    ttd_err, ttr_err, impact_err, rps = [], [], [], []
+    ttd_err: list[float | None] = []
+    ttr_err: list[float | None] = []
+    impact_err: list[float | None] = []
+    rps: list[float] = []
     for t in record.scenarios[0].trials:
         f = t.faults[0]
         m = f.metrics

@@ -33,7 +33,7 @@ def suite_time(
         platform,
         RunOptions(reports_dir=reports, seed=1, suite=suite, keep_stack=True),
         Quiet(),
-    )  # type: ignore[arg-type]
+    )
     return {
         f"{suite}_suite_s": time.monotonic() - started,
         f"{suite}_status": record.status.value,
