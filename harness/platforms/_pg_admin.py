@@ -60,3 +60,20 @@ class PgAdmin:
             [pg_restore, *self._conn_args(self.db), "--no-owner", "--exit-on-error", str(src)],
             "pg_restore",
         )
+
+
+class PgAdminAbility:
+    """SupportsDatabaseAdmin for a platform that can name its PostgreSQL's direct URL (the
+    harness's own way in, bypassing Toxiproxy)."""
+
+    def direct_database_url(self) -> str:
+        raise NotImplementedError
+
+    def backup_database(self, dest: Path) -> None:
+        PgAdmin(self.direct_database_url()).backup(dest)
+
+    def destroy_database(self) -> None:
+        PgAdmin(self.direct_database_url()).destroy()
+
+    def restore_database(self, src: Path) -> None:
+        PgAdmin(self.direct_database_url()).restore(src)

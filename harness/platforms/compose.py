@@ -4,7 +4,8 @@
 picks free loopback ports for everything the harness reaches (passed to the Compose file as
 variables), runs `docker compose up --wait` with a per-stack project name, then waits until
 HAProxy has every backend server UP. Instance faults go through the Docker SDK (kill, stop,
-pause, start); a partition disconnects the container from the project's networks. `down` is
+pause, start); a partition disconnects the container from the project's networks; the DR
+drill backs up, drops and restores the published PostgreSQL with the host's client tools. `down` is
 `docker compose down -v --remove-orphans` followed by a sweep of anything still labelled with
 the project, so it also cleans up after a crash or a lost state file. Conventions the Compose
 file must follow: _compose_files.py and compose/README.md.
@@ -25,6 +26,7 @@ from harness.platforms import _compose_instances as ops
 from harness.platforms import _compose_up as steps
 from harness.platforms import _docker
 from harness.platforms._compose_cli import ComposeCli, check_plugin
+from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK
 from harness.platforms._readiness import probe_health
 from harness.platforms._state_store import StateStore
@@ -56,7 +58,7 @@ def default_compose_file() -> Path:
     return root / "compose" / "docker-compose.yml"
 
 
-class ComposePlatform:
+class ComposePlatform(PgAdminAbility):
     name = "compose"
 
     def __init__(
@@ -230,6 +232,11 @@ class ComposePlatform:
 
     def is_partitioned(self, instance: str) -> bool:
         return instance in self._require().partitioned
+
+    # ---------------------------------------------------------------- the database (DR drill)
+
+    def direct_database_url(self) -> str:
+        return self.endpoints().database_url
 
     # ---------------------------------------------------------------- internals: starting
 

@@ -24,7 +24,7 @@ from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _postgres, _procs
-from harness.platforms._pg_admin import PgAdmin
+from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK, allocate, require_free
 from harness.platforms._readiness import probe_health, wait_for
 from harness.platforms._state_store import StateStore
@@ -45,7 +45,7 @@ from harness.stack.model import StackSpec
 STATE_DIR_ENV = "SHOPCHAOS_STATE_DIR"
 
 
-class LocalPlatform:
+class LocalPlatform(PgAdminAbility):
     name = "local"
 
     def __init__(
@@ -204,17 +204,8 @@ class LocalPlatform:
 
     # ---------------------------------------------------------------- the database (DR drill)
 
-    def _pg(self) -> PgAdmin:
-        return PgAdmin(self._require().db_direct_url)
-
-    def backup_database(self, dest: Path) -> None:
-        self._pg().backup(dest)
-
-    def destroy_database(self) -> None:
-        self._pg().destroy()
-
-    def restore_database(self, src: Path) -> None:
-        self._pg().restore(src)
+    def direct_database_url(self) -> str:
+        return self._require().db_direct_url
 
     # ---------------------------------------------------------------- internals: planning
 

@@ -49,9 +49,11 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposePlatfor
         assert platform.docker().leftovers() == []
 
 
-def run_file(platform: ComposePlatform, name: str, reports: Path) -> rec.RunRecord:
+def run_file(
+    platform: ComposePlatform, name: str, reports: Path, scale: float = 0.5
+) -> rec.RunRecord:
     loaded = load_file(SCENARIOS / name, platform.spec)
-    opts = RunOptions(reports_dir=reports, seed=7, time_scale=0.5, keep_stack=True)
+    opts = RunOptions(reports_dir=reports, seed=7, time_scale=scale, keep_stack=True)
     record, _ = run([loaded], platform, opts, Quiet())
     assert record.platform == "compose"
     return record
@@ -101,4 +103,21 @@ def test_a_payment_outage_fails_only_checkouts_and_only_while_it_lasts(
     # nothing fails once the breaker has let payment back in (reset 5 s after it opened)
     assert max(ends) <= fault.t_revert + 6.0
     assert fault.metrics.time_to_recover is not None and fault.metrics.time_to_recover <= 7.0
+    assert_clean(compose)
+
+
+def test_the_dr_drill_restores_the_containers_database_and_measures_rto_and_rpo(
+    compose: ComposePlatform, tmp_path: Path
+) -> None:
+    record = run_file(compose, "database-dr-drill.yaml", tmp_path, 0.7)
+    trial = record.scenarios[0].trials[0]
+    (fault,) = trial.faults
+    d = fault.details
+    assert fault.revert_error is None and trial.errors == [], trial.errors
+    assert int(d["backups"]) >= 2
+    assert isinstance(d["rto"], float) and 0 < d["rto"] < 15
+    assert isinstance(d["rpo_seconds"], float) and 0 < d["rpo_seconds"] < 5.0 + 2.0
+    assert trial.reconciliation is not None
+    assert d["rpo_orders"] == trial.reconciliation.counts["lost_orders"]
+    assert trial.status is rec.Status.PASSED, [c for c in trial.checks if c.verdict == "fail"]
     assert_clean(compose)
