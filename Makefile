@@ -12,13 +12,16 @@ setup:
 run: setup
 	$(VENV)/shopchaos run --suite smoke --down
 
-test: setup
+# Every test: unit, integration on the local platform, e2e on Docker Compose (compose-setup
+# installs and starts the engine and builds the images first; a few minutes the first time).
+test: setup compose-setup
 	$(VENV)/pytest
 
 test-unit: setup
 	$(VENV)/pytest tests/unit
 
-# Docker images and the Compose v2 plugin, with no registry needed (docs/ci.md, compose/README.md).
+# The Docker engine (started if none answers), the Compose v2 plugin and our images, with no
+# registry needed (docs/ci.md, compose/README.md). Idempotent: skips what is there.
 compose-setup: setup
 	@scripts/compose-setup
 
