@@ -18,17 +18,9 @@ from harness.platforms.base import StackOptions
 from harness.platforms.local import LocalPlatform
 from harness.record.model import RunRecord
 from harness.scenario.loader import LoadedScenario
-from harness.scenario.runner import RunOptions, run
+from harness.scenario.runner import RunOptions, SilentUI, run
 from harness.scenario.schema import Scenario
 from harness.stack.loader import load_stack
-
-
-class Quiet:
-    def progress(self, message: str) -> None: ...
-    def scenario_start(self, *a: object) -> None: ...
-    def trial_start(self, *a: object) -> None: ...
-    def live(self, *a: object) -> None: ...
-    def trial_done(self, *a: object) -> None: ...
 
 
 @contextmanager
@@ -48,7 +40,7 @@ def run_scenario(
     scenario = Scenario.model_validate(doc)
     opts = RunOptions(reports_dir=reports, seed=seed, repeat=repeat, keep_stack=True)
     record, _ = run(
-        [LoadedScenario(scenario, Path(f"bench:{scenario.name}"))], platform, opts, Quiet()
+        [LoadedScenario(scenario, Path(f"bench:{scenario.name}"))], platform, opts, SilentUI()
     )
     return record
 

@@ -6,11 +6,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import Quiet, spread
+from bench._common import spread
 from harness.platforms.base import StackOptions
 from harness.platforms.local import LocalPlatform
 from harness.scenario import loader
-from harness.scenario.runner import RunOptions, run
+from harness.scenario.runner import RunOptions, SilentUI, run
 
 
 def up_time(platform: LocalPlatform, *, times: int = 3) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def suite_time(
         loaded,
         platform,
         RunOptions(reports_dir=reports, seed=1, suite=suite, keep_stack=True),
-        Quiet(),
+        SilentUI(),
     )
     return {
         f"{suite}_suite_s": time.monotonic() - started,

@@ -75,7 +75,7 @@ class ScenarioItem(pytest.Item):
         self.loaded = loaded
 
     def runtest(self) -> None:
-        from harness.scenario.runner import RunOptions, run
+        from harness.scenario.runner import RunOptions, SilentUI, run
 
         cfg = self.config
         platform = _session_platform(cfg)
@@ -88,7 +88,7 @@ class ScenarioItem(pytest.Item):
             keep_stack=True,
             argv=["pytest", str(self.path)],
         )
-        record, run_dir = run([self.loaded], platform, opts, _QuietUI())
+        record, run_dir = run([self.loaded], platform, opts, SilentUI())
         status = record.status.value
         if status != "passed":
             lines = [f"{self.name}: {status} (record: {run_dir / 'record.json'})"]
@@ -112,18 +112,6 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"scenario: {self.name}"
-
-
-class _QuietUI:
-    def progress(self, message: str) -> None: ...
-
-    def scenario_start(self, scenario: Any, index: int, total: int) -> None: ...
-
-    def trial_start(self, trial: int, trials: int) -> None: ...
-
-    def live(self, state: Any) -> None: ...
-
-    def trial_done(self, trial: Any) -> None: ...
 
 
 def _session_platform(config: pytest.Config) -> Any:

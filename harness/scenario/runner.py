@@ -45,6 +45,20 @@ class RunUI(Protocol):
     def trial_done(self, trial: rec.TrialRecord) -> None: ...
 
 
+class SilentUI:
+    """A RunUI that shows nothing: tests, benchmarks, and callers that read the record."""
+
+    def progress(self, message: str) -> None: ...
+
+    def scenario_start(self, scenario: Scenario, index: int, total: int) -> None: ...
+
+    def trial_start(self, trial: int, trials: int) -> None: ...
+
+    def live(self, state: LiveState) -> None: ...
+
+    def trial_done(self, trial: rec.TrialRecord) -> None: ...
+
+
 @dataclass
 class RunOptions:
     reports_dir: Path

@@ -18,20 +18,12 @@ from harness.platforms.compose import ComposePlatform
 from harness.platforms.factory import make_platform
 from harness.record import model as rec
 from harness.scenario.loader import load_file
-from harness.scenario.runner import RunOptions, run
+from harness.scenario.runner import RunOptions, SilentUI, run
 from tests.docker_engine import require_engine
 from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-
-
-class Quiet:
-    def progress(self, message: str) -> None: ...
-    def scenario_start(self, *a: object) -> None: ...
-    def trial_start(self, *a: object) -> None: ...
-    def live(self, *a: object) -> None: ...
-    def trial_done(self, *a: object) -> None: ...
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +46,7 @@ def run_file(
 ) -> rec.RunRecord:
     loaded = load_file(SCENARIOS / name, platform.spec)
     opts = RunOptions(reports_dir=reports, seed=7, time_scale=scale, keep_stack=True)
-    record, _ = run([loaded], platform, opts, Quiet())
+    record, _ = run([loaded], platform, opts, SilentUI())
     assert record.platform == "compose"
     return record
 

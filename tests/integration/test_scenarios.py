@@ -18,7 +18,7 @@ from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.platforms.local import LocalPlatform
 from harness.record import model as rec
 from harness.scenario.loader import load_file
-from harness.scenario.runner import RunOptions, run
+from harness.scenario.runner import RunOptions, SilentUI, run
 
 from .conftest import ROOT, shopchaos, wait_until
 
@@ -26,18 +26,10 @@ pytestmark = pytest.mark.integration
 SCENARIOS = ROOT / "scenarios"
 
 
-class Quiet:
-    def progress(self, message: str) -> None: ...
-    def scenario_start(self, *a: object) -> None: ...
-    def trial_start(self, *a: object) -> None: ...
-    def live(self, *a: object) -> None: ...
-    def trial_done(self, *a: object) -> None: ...
-
-
 def run_file(stack: LocalPlatform, path: Path, tmp_path: Path, scale: float) -> rec.RunRecord:
     loaded = load_file(path, stack.spec)
     opts = RunOptions(reports_dir=tmp_path, seed=7, time_scale=scale, keep_stack=True)
-    record, _ = run([loaded], stack, opts, Quiet())  # type: ignore[arg-type]
+    record, _ = run([loaded], stack, opts, SilentUI())
     return record
 
 
