@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from harness.measure import reconcile
 from harness.record.model import Check, FaultRecord, Stats, TrialRecord
 from harness.scenario.schema import Scenario
 
@@ -102,18 +103,6 @@ def check_trial(scenario: Scenario, trial: TrialRecord) -> list[Check]:
     return checks
 
 
-CORRECTNESS = (
-    "lost_orders",
-    "phantom_orders",
-    "duplicate_orders",
-    "double_charges",
-    "orphan_charges",
-    "stuck_orders",
-    "unlabelled_orders",
-    "negative_stock",
-)
-
-
 def _dr_checks(scenario: Scenario, fault: FaultRecord, scope: str) -> list[Check]:
     """RTO and RPO of a restore_from_backup fault (the DR drill)."""
     if fault.kind != "restore_from_backup":
@@ -144,7 +133,7 @@ def _dr_checks(scenario: Scenario, fault: FaultRecord, scope: str) -> list[Check
 def _correctness_checks(scenario: Scenario, trial: TrialRecord) -> list[Check]:
     out = []
     rec = trial.reconciliation
-    for name in CORRECTNESS:
+    for name in reconcile.KINDS:
         limit = getattr(scenario.expect, name)
         if limit is None:
             continue

@@ -7,6 +7,8 @@ that no process of the stack is left.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import os
 import shutil
 import subprocess
@@ -22,6 +24,7 @@ import requests
 
 from harness.platforms.base import StackOptions
 from harness.platforms.local import STATE_DIR_ENV, LocalPlatform
+from harness.record import model as rec
 from harness.stack.loader import load_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,3 +118,25 @@ def shopchaos(
         cwd=ROOT,
         env={**os.environ, "COLUMNS": "200"},
     )
+
+
+def assert_payment_outage_hit_only_checkouts(
+    record: rec.RunRecord, reports: Path, *, max_recover: float
+) -> rec.TrialRecord:
+    """payment-outage on any platform: only POST /checkout failed, only from the fault on, and
+    nothing once the breaker let payment back in (reset 5 s after it opened)."""
+    trial = record.scenarios[0].trials[0]
+    (fault,) = trial.faults
+    assert fault.t_inject is not None and fault.t_revert is not None
+    by_name = {s.name: s for s in trial.by_request}
+    assert by_name["GET /products"].failures == 0
+    assert by_name["POST /checkout"].failures > 0
+    with gzip.open(reports / record.run_id / str(trial.timeline_csv), "rt") as fh:
+        failed = [row for row in csv.DictReader(fh) if row["failed"] == "1"]
+    assert {row["name"] for row in failed} == {"POST /checkout"}
+    ends = [float(row["t"]) + float(row["duration_ms"]) / 1000 for row in failed]
+    assert min(ends) >= fault.t_inject - 0.05
+    assert max(ends) <= fault.t_revert + 6.0
+    ttr = fault.metrics.time_to_recover
+    assert ttr is not None and ttr <= max_recover
+    return trial
