@@ -85,4 +85,8 @@ class RunAborted(HarnessError):
 
 
 class Interrupted(HarnessError):
-    """The run was interrupted by SIGINT or SIGTERM; faults were reverted."""
+    """The run was interrupted by SIGINT, SIGTERM or SIGHUP; faults were reverted."""
+
+    def __init__(self, message: str, *, hint: str | None = None, signal: str | None = None):
+        super().__init__(message, hint=hint)
+        self.signal = signal

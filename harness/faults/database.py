@@ -23,7 +23,8 @@ from pydantic import Field
 
 from harness.errors import FaultError, HarnessError
 from harness.faults.base import FaultContext, FaultSpec
-from harness.faults.registry import register
+from harness.faults.meta import FaultMeta
+from harness.faults.registry import Targets, register
 from harness.platforms.base import SupportsDatabaseAdmin
 from harness.scenario.durations import Duration
 
@@ -35,7 +36,6 @@ class RestoreSpec(FaultSpec):
         description="the request whose first success after the disaster ends the RTO, "
         "e.g. 'POST /checkout'"
     )
-    self_healing: bool = True  # the restore is part of apply(): recovery counts from t_inject
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,6 @@ class RestoreFromBackup:
             raise FaultError(f"the {platform.name} platform cannot back up and restore a database")
         self.platform: SupportsDatabaseAdmin = platform
         self.spec = spec
-        self.kind = "restore_from_backup"
-        self.id = spec.id or self.kind
-        self.self_healing = spec.self_healing
-        self.target = "the database"
         self.progress = ctx.progress
         self.dir = Path(tempfile.mkdtemp(prefix="shopchaos-backups-"))
         self.backups: list[Backup] = []
@@ -131,11 +127,17 @@ class RestoreFromBackup:
         return out
 
 
+def _database(spec: RestoreSpec, ctx: FaultContext) -> Targets:
+    return Targets("the database")
+
+
 @register(
     "restore_from_backup",
     "database",
     RestoreSpec,
     "DR drill: back up under load, destroy the database, restore the latest backup",
+    self_healing=True,  # the restore is part of apply(): recovery counts from t_inject
+    targets=_database,
 )
-def build_restore(spec: RestoreSpec, ctx: FaultContext) -> RestoreFromBackup:
+def build_restore(spec: RestoreSpec, ctx: FaultContext, meta: FaultMeta) -> RestoreFromBackup:
     return RestoreFromBackup(spec, ctx)
