@@ -1,4 +1,5 @@
-"""Formatting shared by every renderer (one place decides how a duration or a rate reads)."""
+"""Formatting shared by the terminal and every report: one place decides how a duration, a
+rate or a recovery reads."""
 
 from __future__ import annotations
 
@@ -37,3 +38,33 @@ def when(epoch: float | None) -> str:
 def at(t: float | None) -> str:
     """A time inside a trial, relative to its t0."""
     return DASH if t is None else f"t={t:.2f} s"
+
+
+def moment(v: float | None, resolution: float | None) -> str:
+    """A measured time with how precisely it is known: "1.24 s ± 3 ms"."""
+    if v is None:
+        return DASH
+    if resolution is None or resolution < 0.0005:
+        return seconds(v)
+    return f"{seconds(v)} \u00b1 {seconds(resolution)}"
+
+
+RECOVERY_WORDS = {
+    "no_impact": "no impact",
+    "never": "never recovered",
+    "cut": "not before the next fault",
+    "unknown": "no evidence",
+}
+
+
+def recovery(kind: str, ttr: float | None, resolution: float | None) -> str:
+    """Time to recover as people read it: a time, or what its absence means (never a dash)."""
+    if kind == "recovered":
+        return moment(ttr, resolution)
+    return RECOVERY_WORDS.get(kind, kind)
+
+
+def detection(kind: str, ttd: float | None, resolution: float | None) -> str:
+    if ttd is not None:
+        return moment(ttd, resolution)
+    return "no impact" if kind == "no_impact" else RECOVERY_WORDS.get(kind, DASH)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from harness import fmt
 from harness.commands._common import (
     EntryPortOpt,
     PlatformOpt,
@@ -24,7 +25,6 @@ from harness.commands.scenario_cmds import ScenariosDirOpt, scenarios_dir
 from harness.record import model as rec
 from harness.report.outputs import write_all
 from harness.scenario import loader
-from harness.scenario.expectations import fmt_rate, fmt_seconds
 from harness.scenario.runner import RunOptions, run
 
 
@@ -78,7 +78,8 @@ def run_cmd(
     check each scenario's expectations, and write reports/<run>/record.json.
 
     Exit code: 0 all expectations held, 1 an expectation failed, 3 aborted, 4 harness error,
-    130 interrupted (faults are always reverted first).
+    6 inconclusive (too little evidence for a verdict, and no promise broke; the report says
+    why), 130 interrupted (faults are always reverted first).
 
     Examples:  shopchaos run --suite smoke
                shopchaos run scenarios/payment-outage.yaml --repeat 5
@@ -133,10 +134,10 @@ def print_summary(record: rec.RunRecord) -> None:
             s.name,
             str(len(s.trials)),
             f"[{VERDICT_STYLE[s.status]}]{verdict}[/]",
-            ", ".join(fmt_seconds(v) for v in ttr) or "-",
-            ", ".join("-" if v is None else f"{v:.0f}" for v in errs) or "-",
-            fmt_rate(rate.median if rate else None),
-            fmt_seconds(p95.median if p95 else None),
+            ", ".join(fmt.seconds(v) for v in ttr) or fmt.DASH,
+            ", ".join(fmt.number(v) for v in errs) or fmt.DASH,
+            fmt.rate(rate.median if rate else None),
+            fmt.seconds(p95.median if p95 else None),
             "; ".join(failed) or "-",
         )
     console.print(table)

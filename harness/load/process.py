@@ -159,6 +159,11 @@ class LoadProcess:
         self.stop()
 
     @property
+    def pids(self) -> list[int]:
+        """The OS processes generating the load (to sample their CPU use)."""
+        return [self._proc.pid] if self._proc is not None and self.running else []
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
