@@ -24,6 +24,7 @@ from harness import errors
 from harness.commands import register_all
 from harness.exit_codes import STATUS_EXIT, Exit, exit_code_for
 from harness.record.model import Status
+from harness.signals import signals_raise
 
 app = typer.Typer(
     name="shopchaos",
@@ -45,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app and turn typed errors into exit codes."""
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
-        return _result_code(app(args=argv, standalone_mode=False))
+        # SIGTERM and SIGHUP unwind the whole command like Ctrl-C (bring-up, trials,
+        # reconciliation, reports), so every `finally` runs: no half-started stack, no lost
+        # record, no fault left in force
+        with signals_raise():
+            return _result_code(app(args=argv, standalone_mode=False))
     except errors.HarnessError as e:
         code = exit_code_for(e)
         style = "yellow" if code == Exit.INTERRUPTED else "red"

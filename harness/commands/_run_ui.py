@@ -97,6 +97,15 @@ class ConsoleUI:
                 )
         for err in trial.errors:
             self.console.print(Text(f"      ! {err}", style="red"))
+        for rb in trial.rollbacks:
+            if not rb.ok:
+                self.console.print(
+                    Text(
+                        f"      ! reverting {rb.fault} failed: {rb.error}; the stack may be "
+                        "degraded: run `shopchaos recover`",
+                        style="bold red",
+                    )
+                )
 
 
 def _live_line(s: LiveState) -> Text:

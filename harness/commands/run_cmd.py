@@ -22,10 +22,13 @@ from harness.commands._common import (
 )
 from harness.commands._run_ui import VERDICT_STYLE, ConsoleUI
 from harness.commands.scenario_cmds import ScenariosDirOpt, scenarios_dir
+from harness.errors import Interrupted
+from harness.record import io as record_io
 from harness.record import model as rec
 from harness.report.outputs import write_all
 from harness.scenario import loader
 from harness.scenario.runner import RunOptions, run
+from harness.signals import shielded
 
 
 def register(app: typer.Typer) -> None:
@@ -101,9 +104,17 @@ def run_cmd(
         argv=sys.argv[1:],
     )
     console.print(f"running {len(loaded)} scenario(s) on {plat.name}, seed {opts.seed}")
-    record, run_dir = run(loaded, plat, opts, ConsoleUI(console))
+    try:
+        record, run_dir = run(loaded, plat, opts, ConsoleUI(console))
+    except Interrupted as e:
+        if e.run_dir is not None:  # what was measured before the signal is still reported
+            with shielded():
+                written = write_all(record_io.read(e.run_dir), e.run_dir)
+            console.print(f"report of what was measured: {written['html']}")
+        raise
     print_summary(record)
-    written = write_all(record, run_dir)
+    with shielded():
+        written = write_all(record, run_dir)
     console.print(f"report: {written['html']}  (also junit.xml, summary.md, record.json)")
     return record.status
 

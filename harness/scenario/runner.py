@@ -36,6 +36,7 @@ from harness.scenario.settings import assess_settings
 from harness.scenario.trial import LiveState, TrialEnv, run_trial
 from harness.scenario.trial_record import to_record, write_timeline_csv
 from harness.scenario.verdict import judge
+from harness.signals import shielded
 
 
 class RunUI(Protocol):
@@ -95,6 +96,7 @@ def run(
         argv=opts.argv,
     )
     started_stack = False
+    record_io.write(record, run_dir)  # from the first instant: a killed run still leaves this
     try:
         for i, ls in enumerate(loaded):
             ui.scenario_start(ls.scenario, i, len(loaded))
@@ -106,20 +108,24 @@ def run(
         record.exit_code = int(STATUS_EXIT[record.status])
     except KeyboardInterrupt as e:
         record.status, record.exit_code = rec.Status.INTERRUPTED, int(Exit.INTERRUPTED)
-        raise Interrupted("interrupted (Ctrl-C); every fault was reverted") from e
-    except Interrupted:
+        raise Interrupted(
+            "interrupted (Ctrl-C); every fault was reverted", signal="SIGINT", run_dir=run_dir
+        ) from e
+    except Interrupted as e:
         record.status, record.exit_code = rec.Status.INTERRUPTED, int(Exit.INTERRUPTED)
+        e.run_dir = run_dir
         raise
     except HarnessError as e:
         record.status, record.exit_code = rec.Status.ERROR, int(exit_code_for(e))
         raise
     finally:
-        record.finished_at = time.time()
-        record_io.write(record, run_dir)
-        keep = opts.keep_stack if opts.keep_stack is not None else not started_stack
-        if not keep:
-            ui.progress("taking the stack down (this run started it)")
-            platform.down(ui.progress)
+        with shielded():  # a second signal cannot lose the record or leave the stack half down
+            record.finished_at = time.time()
+            record_io.write(record, run_dir)
+            keep = opts.keep_stack if opts.keep_stack is not None else not started_stack
+            if not keep:
+                ui.progress("taking the stack down (this run started it)")
+                platform.down(ui.progress)
     return record, run_dir
 
 

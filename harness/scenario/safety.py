@@ -2,25 +2,19 @@
 Ctrl-C or SIGTERM.
 
 AppliedFaults keeps what is in force and reverts it in `finally` (each revert on its own, so one
-failing revert does not stop the others; failures are recorded, never swallowed silently).
-`signals_raise()` turns SIGTERM (and SIGHUP) into an exception in the main thread, so they unwind
-through the same `finally` as Ctrl-C does.
+failing revert does not stop the others; failures are recorded, never swallowed silently),
+shielded from signals (harness/signals.py).
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from types import FrameType
 
-from harness.errors import Interrupted
 from harness.faults.registry import BuiltFault
 from harness.measure.observations import FaultObservation, RollbackEntry
+from harness.signals import shielded
 
 
 @dataclass
@@ -126,68 +120,3 @@ class AppliedFaults:
 
     def observed(self) -> tuple[FaultObservation, ...]:
         return tuple(w.observed() for w in self._windows.values())
-
-
-HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-@contextmanager
-def shielded() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM/SIGHUP until the block ends (a second Ctrl-C cannot cut a rollback
-    short); a signal that arrived meanwhile is delivered, and raises, afterwards.
-
-    Done with Python-level handlers, not the thread's signal mask: the kernel delivers a
-    process signal to any thread that does not block it (the probes', the load reader's), and
-    Python then runs the handler in the main thread anyway, so blocking it in the main thread
-    alone shields nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pending: list[int] = []
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        pending.append(signum)
-
-    old = {s: signal.signal(s, hold) for s in HELD}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        if pending:
-            _deliver(pending[0], old[signal.Signals(pending[0])])
-
-
-def _deliver(signum: int, handler: object) -> None:
-    """Run what the signal would have done: the handler in force before the block."""
-    if callable(handler):
-        handler(signum, None)
-    elif handler == signal.SIG_DFL:
-        os.kill(os.getpid(), signum)  # the default action (SIGTERM: terminate)
-
-
-@contextmanager
-def signals_raise() -> Iterator[None]:
-    """While inside: SIGINT, SIGTERM and SIGHUP raise in the main thread, so they unwind
-    through the same `finally` as any error. SIGINT is installed explicitly: a process started
-    in the background of a non-interactive shell (a CI job) inherits SIGINT as ignored, and
-    Python keeps it ignored - Ctrl-C would then do nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        raise Interrupted(f"received {name}; reverting faults", signal=name)
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
-    old[signal.SIGINT] = signal.signal(signal.SIGINT, interrupt)
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)

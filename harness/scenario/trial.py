@@ -25,8 +25,9 @@ from harness.measure.live import BreachTracker, RollingWindow
 from harness.measure.observations import LagSample, PhaseTimes, TrialObservations
 from harness.platforms.base import Endpoints, Platform, Progress
 from harness.probes import EntryProbe, HostProbe, LbProbe
-from harness.scenario.safety import AppliedFaults, shielded, signals_raise
+from harness.scenario.safety import AppliedFaults
 from harness.scenario.schema import AbortCondition, Scenario
+from harness.signals import shielded, signals_raise
 
 
 @dataclass(frozen=True)
