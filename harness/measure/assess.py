@@ -4,8 +4,9 @@ behind them. Pure: no stack, no clock, no I/O; milliseconds for a typical trial.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from harness.measure import baseline as bl
@@ -79,7 +80,8 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
     windows = [f.window() for f in obs.faults]
     applied = [w for w in windows if w is not None]
     cutoff = min([p.baseline_end, *(w.t_apply_called for w in applied)])
-    base = bl.baseline(records, p.warmup_end, cutoff)
+    starts = [r.t for r in records]
+    base = bl.baseline(records, p.warmup_end, cutoff, starts)
     tol = settings.tolerance
     unit = unit_width(settings.window, tol, base)
     widened = None
@@ -89,16 +91,16 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
             f"{base.rps:.1f} req/s a {settings.window:g} s window holds fewer than "
             f"{2 * tol.min_requests} requests"
         )
-    fault_metrics = _faults(settings, obs, windows, base, unit, end)
+    fault_metrics = _faults(settings, obs, starts, windows, base, unit, end)
     pairs = [(f.meta.id, m) for f, m in zip(obs.faults, fault_metrics, strict=True) if m]
     shared, impact = share(records, pairs)
     by_id = dict(zip([fid for fid, _ in pairs], shared, strict=True))
     final = tuple(
         by_id.get(f.meta.id) if m else None for f, m in zip(obs.faults, fault_metrics, strict=True)
     )
-    after = [r for r in records if p.baseline_end <= r.t < end]
+    after = records[bisect.bisect_left(starts, p.baseline_end) : bisect.bisect_left(starts, end)]
     span = end - p.baseline_end
-    steady = tile(records, [r.t for r in records], p.warmup_end, cutoff, unit, base, tol)
+    steady = tile(records, starts, p.warmup_end, cutoff, unit, base, tol)
     evidence = problems(
         base,
         len(records),
@@ -113,10 +115,7 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
         unit=unit,
         widened=widened,
         overall=request_stats("all", after, span),
-        by_request=tuple(
-            request_stats(name, [r for r in after if r.name == name], span)
-            for name in sorted({r.name for r in records})
-        ),
+        by_request=_by_request(records, after, span),
         buckets=tuple(bucketize(records, p.t0, _whole_buckets(p.t0, records, end), BUCKET_WIDTH)),
         faults=final,
         details=tuple(_details(f, records) for f in obs.faults),
@@ -127,18 +126,29 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
     )
 
 
+def _by_request(
+    records: tuple[RequestRecord, ...], after: Sequence[RequestRecord], span: float
+) -> tuple[RequestStats, ...]:
+    """Per request name, in one pass (every name the trial saw, even if only before)."""
+    groups: dict[str, list[RequestRecord]] = {r.name: [] for r in records}
+    for r in after:
+        groups[r.name].append(r)
+    return tuple(request_stats(name, groups[name], span) for name in sorted(groups))
+
+
 def _faults(
     settings: AssessSettings,
     obs: TrialObservations,
+    starts: list[float],
     windows: list[FaultWindow | None],
     base: bl.Baseline,
     unit: float,
     end: float,
 ) -> list[FaultMetrics | None]:
     records = obs.requests
-    starts = [r.t for r in records]
     applied = [w for w in windows if w is not None]
     ends = dict(zip([id(w) for w in applied], span_ends(applied, end), strict=True))
+    longest = max((r.duration for r in records), default=0.0)
     out: list[FaultMetrics | None] = []
     for f, w in zip(obs.faults, windows, strict=True):
         if w is None:
@@ -159,6 +169,7 @@ def _faults(
                 backend_events=obs.backend_events,
                 probe=obs.probe,
                 lb_server=f.meta.lb_server,
+                longest=longest,
             )
         )
     return out

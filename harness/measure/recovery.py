@@ -92,8 +92,14 @@ def measure_fault(
     backend_events: Sequence[BackendEvent] = (),
     probe: Sequence[ProbeSample] = (),
     lb_server: str | None = None,
+    longest: float | None = None,
 ) -> FaultMetrics:
-    """Every per-fault figure of docs/metrics.md for one fault; sharing is added by share()."""
+    """Every per-fault figure of docs/metrics.md for one fault; sharing is added by share().
+
+    longest: the longest request's duration (how long before a moment a request in flight at
+    it can have started); computed here when not given."""
+    if longest is None:
+        longest = max((r.duration for r in records), default=0.0)
     a = fault.t_apply_called
     units = tile(records, starts, a, span_end, unit, base, tol, latency_slo)
     bad = [u for u in units if u.bad]
@@ -120,8 +126,9 @@ def measure_fault(
     active_users: set[int] = set()
     by_request: dict[str, int] = {}
     hi = bisect.bisect_right(starts, impact_end)
+    lo = bisect.bisect_left(starts, a - longest)
     if bad:
-        for i in range(hi):  # requests in flight at some moment of [a, impact_end]
+        for i in range(lo, hi):  # requests in flight at some moment of [a, impact_end]
             r = records[i]
             if r.end >= a:
                 active_users.add(r.user)
@@ -135,7 +142,9 @@ def measure_fault(
     ok = sorted(r.duration for r in during if not r.failed)
     p95_during = percentile_sorted(ok, 95)
     ti = fault.t_inject
-    delivered = sum(1 for r in records if ti <= r.end < ti + horizon and not r.failed)
+    first = bisect.bisect_left(starts, ti - longest)
+    last = bisect.bisect_left(starts, ti + horizon)
+    delivered = sum(1 for r in records[first:last] if ti <= r.end < ti + horizon and not r.failed)
     offered = base.rps * horizon
     lb_down, lb_up = lb_detection(backend_events, ti, lb_server, since=a)
     probe_fail, probe_ok = probe_detection(probe, ti, since=a)

@@ -99,7 +99,8 @@ class RequestStats:
 
 def request_stats(name: str, records: Sequence[Any], span: float) -> RequestStats:
     """`records` are RequestRecord-like (duration, failed); latency over successes only."""
-    ok = sorted(r.duration for r in records if not r.failed)
+    ok = [r.duration for r in records if not r.failed]
+    ok.sort()
     failures = len(records) - len(ok)
     return RequestStats(
         name=name,
