@@ -13,9 +13,6 @@ Before each comparison the test checks that the stack really did what it is buil
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +25,7 @@ from harness.platforms.local import LocalPlatform
 from harness.record import io as record_io
 from harness.record import model as rec
 from tests.stacks import running
+from tests.stacks.starve import cpu_burners
 from tests.stacks.truth import Event, Truth, observe, of, served
 
 from .conftest import leftovers, shopchaos
@@ -411,23 +409,6 @@ class TestSlow:
 
 
 # --------------------------------------------------------------------------- 6. evidence
-
-BURN = "import sys, time\nend = float(sys.argv[1])\nwhile time.time() < end:\n    pass\n"
-
-
-@contextmanager
-def cpu_burners(count: int, seconds: float) -> Iterator[None]:
-    """`count` busy loops that end by themselves after `seconds`, and are killed on the way
-    out whatever happens."""
-    deadline = time.time() + seconds
-    procs = [subprocess.Popen([sys.executable, "-c", BURN, repr(deadline)]) for _ in range(count)]
-    try:
-        yield
-    finally:
-        for p in procs:
-            p.kill()
-        for p in procs:
-            p.wait(timeout=10)
 
 
 class TestEvidence:
