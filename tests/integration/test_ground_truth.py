@@ -173,8 +173,10 @@ class TestCascade:
         m = outcome.fault("kill-one").metrics
         assert truth.first_error is not None and truth.misbehaved_until is not None
         assert m.impact_end is not None and m.impact_start is not None
-        assert near(outcome.at(m.impact_end), truth.misbehaved_until)
-        assert outcome.at(m.impact_start) <= truth.first_error + 0.05
+        end = outcome.at(m.impact_end) - truth.misbehaved_until
+        assert abs(end) <= TOL, f"impact ends {end:+.2f}s from the end of the cascade"
+        start = outcome.at(m.impact_start) - truth.first_error
+        assert start <= 0.05, f"impact starts {start:+.2f}s from the first failed answer"
 
     def test_promises_are_broken_and_the_run_exits_1(self, outcome: Outcome, truth: Truth) -> None:
         verdicts = {c.name: c.verdict for c in outcome.trial.checks}
