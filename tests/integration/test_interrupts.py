@@ -32,7 +32,8 @@ from harness.scenario.loader import load_file
 
 from .conftest import ROOT, shopchaos, wait_until
 
-pytestmark = pytest.mark.integration
+N = int(os.environ.get("SHOPCHAOS_TORTURE_N", "10"))
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120 + 90 * N)]
 SCALE = 0.4
 SCENARIOS = [
     "one-replica-killed",
@@ -126,10 +127,15 @@ def interrupt_once(stack: LocalPlatform, rng: random.Random, tmp: Path) -> Outco
 
 
 def test_random_interrupts_leave_nothing_degraded(stack: LocalPlatform, tmp_path: Path) -> None:
-    n = int(os.environ.get("SHOPCHAOS_TORTURE_N", "10"))
+    n = N
     seed = int(os.environ.get("SHOPCHAOS_TORTURE_SEED", dt.date.today().toordinal()))
     rng = random.Random(seed)
-    outcomes = [interrupt_once(stack, rng, tmp_path) for _ in range(n)]
+    outcomes = []
+    for i in range(n):
+        o = interrupt_once(stack, rng, tmp_path)
+        print(f"{i + 1:3} {o.scenario:22} {o.sig:8} at {o.at:5.1f}s exit {o.exit_code}: "
+              f"{'; '.join(o.degraded) or 'clean'}", flush=True)  # fmt: skip
+        outcomes.append(o)
     table = "\n".join(
         f"{o.scenario:22} {o.sig:8} at {o.at:5.1f}s exit {o.exit_code}: "
         f"{'; '.join(o.degraded) or 'clean'}"
