@@ -31,3 +31,13 @@ def assert_status(trial: rec.TrialRecord, expected: rec.Status) -> None:
             if c.verdict != "pass"
         ],
     )
+
+
+def assert_verdict(trial: rec.TrialRecord, check: rec.Check | None, expected: str) -> None:
+    """A check's verdict; `inconclusive` stands in for it only on a starved trial (and a
+    starved trial must never turn a failure into a pass, nor a pass into a failure)."""
+    assert check is not None, f"no such check (expected {expected})"
+    if starved(trial):
+        assert check.verdict in (expected, "inconclusive"), (check, trial.evidence)
+        return
+    assert check.verdict == expected, (check, [e.message for e in trial.evidence])
