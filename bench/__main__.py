@@ -1,4 +1,5 @@
-"""`python -m bench` (`make bench`): every benchmark against one private local stack.
+"""`python -m bench` (`make bench`): every benchmark against one private local stack (the
+sample shop), then `truth` against the ground-truth stacks of tests/stacks/, one at a time.
 
 Writes bench/results/<stamp>.json, bench/results/latest.json, bench/results/load-ceiling.json
 (read by the runner's load warning) and the generated section of docs/performance.md.
@@ -22,11 +23,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
-from bench import accuracy, ceiling, chain, failover, green, overhead, proxy  # noqa: E402
+from bench import accuracy, ceiling, chain, failover, green, overhead, proxy, truth  # noqa: E402
 from bench._common import stack  # noqa: E402
 from bench.markdown import render, update_docs  # noqa: E402
 
-NAMES = ("accuracy", "kill_detection", "overhead", "ceiling", "failover", "proxy", "chain", "green")
+NAMES = (
+    "accuracy",
+    "kill_detection",
+    "overhead",
+    "ceiling",
+    "failover",
+    "proxy",
+    "chain",
+    "green",
+    "truth",
+)
+ON_SAMPLE_SHOP = set(NAMES) - {"truth"}  # `truth` brings up its own stacks (tests/stacks/)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,37 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="shopchaos-bench-") as tmp:
         work = Path(tmp)
         reports = work / "reports"
-        with stack(work / "state") as platform:
-            steps: list[tuple[str, Callable[[], Any]]] = [
-                (
-                    "accuracy",
-                    lambda: accuracy.dependency_down(platform, reports, trials=args.trials),
-                ),
-                (
-                    "kill_detection",
-                    lambda: accuracy.kill_detection(platform, reports, trials=args.trials),
-                ),
-                ("overhead", lambda: overhead.overhead(platform, work, pairs=args.pairs)),
-                ("ceiling", lambda: ceiling.ceiling(platform, work)),
-                ("failover", lambda: failover.failover(platform, reports, trials=args.trials)),
-                ("proxy", lambda: proxy.proxy(platform)),
-                ("chain", lambda: chain.checkout_latency(platform)),
-                (
-                    "green",
-                    lambda: {
-                        **green.up_time(platform),
-                        **green.suite_time(platform, reports, ROOT / "scenarios"),
-                    },
-                ),
-            ]
-            for name, step in steps:
-                if name not in chosen:
-                    continue
-                t = time.monotonic()
-                print(f"[bench] {name} ...", flush=True)
-                results[name] = step()
-                results[name]["bench_seconds"] = round(time.monotonic() - t, 1)
-                print(f"[bench] {name}: {json.dumps(results[name], default=str)[:300]}", flush=True)
+        if chosen & ON_SAMPLE_SHOP:
+            _sample_shop_benchmarks(chosen, args, work, reports, results)
+        if "truth" in chosen:
+            t = time.monotonic()
+            print("[bench] truth ...", flush=True)
+            results["truth"] = truth.ground_truth(work, trials=args.trials)
+            results["truth"]["bench_seconds"] = round(time.monotonic() - t, 1)
+            print(f"[bench] truth: {json.dumps(results['truth'], default=str)[:300]}", flush=True)
     results["total_seconds"] = round(time.monotonic() - began, 1)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -114,6 +103,43 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_docs:
         update_docs(ROOT / "docs" / "performance.md", table)
     return 0
+
+
+def _sample_shop_benchmarks(
+    chosen: set[str], args: argparse.Namespace, work: Path, reports: Path, results: dict[str, Any]
+) -> None:
+    """The benchmarks that share one private sample-shop stack."""
+    with stack(work / "state") as platform:
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            (
+                "accuracy",
+                lambda: accuracy.dependency_down(platform, reports, trials=args.trials),
+            ),
+            (
+                "kill_detection",
+                lambda: accuracy.kill_detection(platform, reports, trials=args.trials),
+            ),
+            ("overhead", lambda: overhead.overhead(platform, work, pairs=args.pairs)),
+            ("ceiling", lambda: ceiling.ceiling(platform, work)),
+            ("failover", lambda: failover.failover(platform, reports, trials=args.trials)),
+            ("proxy", lambda: proxy.proxy(platform)),
+            ("chain", lambda: chain.checkout_latency(platform)),
+            (
+                "green",
+                lambda: {
+                    **green.up_time(platform),
+                    **green.suite_time(platform, reports, ROOT / "scenarios"),
+                },
+            ),
+        ]
+        for name, step in steps:
+            if name not in chosen:
+                continue
+            t = time.monotonic()
+            print(f"[bench] {name} ...", flush=True)
+            results[name] = step()
+            results[name]["bench_seconds"] = round(time.monotonic() - t, 1)
+            print(f"[bench] {name}: {json.dumps(results[name], default=str)[:300]}", flush=True)
 
 
 if __name__ == "__main__":

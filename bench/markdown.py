@@ -151,6 +151,7 @@ def render(r: dict[str, Any]) -> str:
                     "",
                 )
             )
+    rows += _truth_rows(r.get("truth"))
     lines = ["| benchmark | figure | median (min-max) | target |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     head = (
@@ -159,6 +160,35 @@ def render(r: dict[str, Any]) -> str:
         f"{r.get('total_seconds', 0):.0f} s"
     )
     return head + "\n\n" + "\n".join(lines) + "\n"
+
+
+TRUTH_FIGURES = (  # figure key, what it is, the most error tolerated (None: no target)
+    ("detect_error_ms", "abs(time to detect - truth)", " ms", 0, 100.0),
+    ("recover_error_ms", "abs(time to recover - truth)", " ms", 0, 500.0),
+    ("impact_end_error_ms", "abs(end of impact - truth)", " ms", 0, 500.0),
+    ("errors_error", "abs(errors - failed answers the app sent)", "", 0, None),
+    ("impact_errors_error", "abs(trial impact errors - truth)", "", 0, None),
+    ("resolution_ms", "resolution of recovery", " ms", 0, None),
+)
+
+
+def _truth_rows(t: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    """One group per ground-truth scenario (bench/truth.py): each figure's error, and how many
+    trials got the verdict the truth calls for."""
+    rows: list[tuple[str, str, str, str]] = []
+    for scenario, figures in (t or {}).items():
+        if not isinstance(figures, dict):
+            continue
+        first = f"ground truth: `{scenario}` (tests/stacks)"
+        for key, label, unit, digits, limit in TRUTH_FIGURES:
+            if key in figures:
+                target = "" if limit is None else _verdict(_at_most(figures[key], limit))
+                rows.append((first, label, _s(figures[key], unit=unit, digits=digits), target))
+                first = ""
+        right = str(figures.get("right_verdicts", "0/0"))
+        done, _, n = right.partition("/")
+        rows.append((first, "right verdicts", right, _verdict(done == n and n != "0")))
+    return rows
 
 
 def _max(d: dict[str, Any] | None) -> float | None:

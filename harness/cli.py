@@ -7,13 +7,14 @@ Exit codes (docs/cli.md):
   3  the run was aborted by an abort condition (faults were reverted)
   4  harness or environment error: a missing program, a port in use, a stack that would not start
   5  a regression against earlier runs (`report compare/trend --fail-on-regression`)
-  130 interrupted (Ctrl-C or SIGTERM); faults were reverted
+  6  inconclusive: too little evidence for a verdict (a starved machine, an unhealthy or thin
+     baseline, no requests, a figure within its resolution of the limit); no promise broke
+  130 interrupted (Ctrl-C, SIGTERM or SIGHUP); faults were reverted
 """
 
 from __future__ import annotations
 
 import sys
-from enum import IntEnum
 
 import typer
 from rich.console import Console
@@ -21,42 +22,9 @@ from rich.text import Text
 
 from harness import errors
 from harness.commands import register_all
+from harness.exit_codes import STATUS_EXIT, Exit, exit_code_for
 from harness.record.model import Status
-
-
-class Exit(IntEnum):
-    OK = 0
-    EXPECTATION_FAILED = 1
-    BAD_INPUT = 2
-    ABORTED = 3
-    HARNESS_ERROR = 4
-    REGRESSION = 5
-    INTERRUPTED = 130
-
-
-EXIT_CODES: list[tuple[type[errors.HarnessError], Exit]] = [
-    (errors.InputError, Exit.BAD_INPUT),
-    (errors.RunAborted, Exit.ABORTED),
-    (errors.Interrupted, Exit.INTERRUPTED),
-    (errors.HarnessError, Exit.HARNESS_ERROR),  # the base: every other typed error
-]
-
-
-STATUS_EXIT: dict[Status, Exit] = {
-    Status.PASSED: Exit.OK,
-    Status.FAILED: Exit.EXPECTATION_FAILED,
-    Status.ABORTED: Exit.ABORTED,
-    Status.ERROR: Exit.HARNESS_ERROR,
-    Status.INTERRUPTED: Exit.INTERRUPTED,
-}
-
-
-def exit_code_for(error: errors.HarnessError) -> Exit:
-    for kind, code in EXIT_CODES:
-        if isinstance(error, kind):
-            return code
-    return Exit.HARNESS_ERROR
-
+from harness.signals import signals_raise
 
 app = typer.Typer(
     name="shopchaos",
@@ -78,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app and turn typed errors into exit codes."""
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
-        return _result_code(app(args=argv, standalone_mode=False))
+        # SIGTERM and SIGHUP unwind the whole command like Ctrl-C (bring-up, trials,
+        # reconciliation, reports), so every `finally` runs: no half-started stack, no lost
+        # record, no fault left in force
+        with signals_raise():
+            return _result_code(app(args=argv, standalone_mode=False))
     except errors.HarnessError as e:
         code = exit_code_for(e)
         style = "yellow" if code == Exit.INTERRUPTED else "red"

@@ -7,6 +7,7 @@ says what to do about it. Nothing in the package calls sys.exit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class HarnessError(Exception):
@@ -85,4 +86,16 @@ class RunAborted(HarnessError):
 
 
 class Interrupted(HarnessError):
-    """The run was interrupted by SIGINT or SIGTERM; faults were reverted."""
+    """The run was interrupted by SIGINT, SIGTERM or SIGHUP; faults were reverted."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        signal: str | None = None,
+        run_dir: Path | None = None,
+    ):
+        super().__init__(message, hint=hint)
+        self.signal = signal
+        self.run_dir = run_dir  # where an interrupted run left its record (reports follow it)

@@ -1,7 +1,10 @@
-"""High-frequency probes, on the same clock as the requests: the entry URL and the LB's view.
+"""High-frequency probes, on the same clock as the requests: the entry URL, the LB's view, and
+the machine itself.
 
 EntryProbe: GET the entry URL every 50 ms (a customer's eye view, independent of Locust).
 LbProbe: the load balancer's runtime API every 25 ms; records each server's state changes.
+HostProbe: every 0.5 s, the host's CPU and load, the load process's CPU, and how late the
+probe itself woke (a starved machine cannot measure: docs/metrics.md, evidence).
 (At 100 ms, `make bench` measured its "marked down" 77 ms off a 20 ms poller; the target is
 50 ms. A `show stat` over the stats socket costs well under a millisecond.)
 Both are threads that stop when asked, and every call has a timeout.
@@ -9,14 +12,17 @@ Both are threads that stop when asked, and every call has a timeout.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from types import TracebackType
 
+import psutil
 import requests
 
 from harness.errors import StackError
 from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.measure.observations import HostSample
 from harness.measure.timeline import BackendEvent, ProbeSample
 
 
@@ -25,6 +31,7 @@ class _Poller:
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self.late = 0.0  # how late the current poll woke (s)
 
     def start(self) -> None:
         self._thread.start()
@@ -46,6 +53,7 @@ class _Poller:
     def _loop(self) -> None:
         next_at = time.monotonic()
         while not self._stop.is_set():
+            self.late = max(0.0, time.monotonic() - next_at)
             self.poll()
             next_at += self.interval
             delay = next_at - time.monotonic()
@@ -101,3 +109,61 @@ class LbProbe(_Poller):
             if before is None or before.split(" ", 1)[0] != s.status:
                 prev = before.split(" ", 1)[0] if before else None
                 self.events.append(BackendEvent(t, s.server, s.status, prev))
+
+
+class HostProbe(_Poller):
+    """The machine every 0.5 s (HostSample): busy and stolen CPU since the last sample, the
+    1-minute load average per core, the CPU the load process(es) used, and this probe's own
+    lateness. `watch()` names the load processes once they run."""
+
+    def __init__(self, *, interval: float = 0.5) -> None:
+        super().__init__(interval, "host-probe")
+        self.samples: list[HostSample] = []
+        self._cores = os.cpu_count() or 1
+        self._procs: list[psutil.Process] = []
+        self._last_cpu = psutil.cpu_times()
+        self._last_t = time.monotonic()
+        self._last_load: dict[int, float] = {}
+
+    def watch(self, pids: list[int]) -> None:
+        procs = []
+        for pid in pids:
+            try:
+                procs.append(psutil.Process(pid))
+            except psutil.Error:
+                continue
+        self._procs = procs
+
+    def poll(self) -> None:
+        now = time.monotonic()
+        cpu = psutil.cpu_times()
+        total = sum(cpu) - sum(self._last_cpu)
+        idle = (cpu.idle + getattr(cpu, "iowait", 0.0)) - (
+            self._last_cpu.idle + getattr(self._last_cpu, "iowait", 0.0)
+        )
+        steal = getattr(cpu, "steal", 0.0) - getattr(self._last_cpu, "steal", 0.0)
+        dt = now - self._last_t
+        load_cpu = 0.0
+        for p in list(self._procs):
+            try:
+                t = p.cpu_times()
+            except psutil.Error:
+                continue
+            used = t.user + t.system
+            before = self._last_load.get(p.pid)
+            self._last_load[p.pid] = used
+            if before is not None and dt > 0:
+                load_cpu += (used - before) / dt
+        self._last_cpu, self._last_t = cpu, now
+        if total <= 0:
+            return
+        self.samples.append(
+            HostSample(
+                t=time.time(),
+                cpu_busy=max(0.0, min(1.0, 1 - idle / total)),
+                steal=max(0.0, steal / total),
+                load_per_core=os.getloadavg()[0] / self._cores,
+                load_cpu=load_cpu,
+                harness_lag=self.late,
+            )
+        )

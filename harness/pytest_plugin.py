@@ -100,6 +100,15 @@ class ScenarioItem(pytest.Item):
                         for c in trial.checks
                         if c.verdict == "fail"
                     ]
+                    lines += [
+                        f"  trial {trial.index + 1}: inconclusive: {e.message}"
+                        for e in trial.evidence
+                    ]
+                    lines += [
+                        f"  trial {trial.index + 1}: {c.scope} {c.name}: inconclusive ({c.reason})"
+                        for c in trial.checks
+                        if c.verdict == "inconclusive" and not trial.evidence
+                    ]
                     lines += [f"  trial {trial.index + 1}: {e}" for e in trial.errors]
                     if trial.abort:
                         lines.append(f"  trial {trial.index + 1}: aborted: {trial.abort.reason}")

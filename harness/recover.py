@@ -1,14 +1,31 @@
 """Repair a stack left degraded by a harness that could not clean up (e.g. it was SIGKILLed).
 
 Generic over the Platform: every Toxiproxy proxy enabled and every toxic removed, every paused
-instance resumed, every exited instance started again, every partitioned instance reconnected.
+instance resumed, every exited instance started again, every partitioned instance reconnected,
+every load-balancer server a drain left in MAINT or DRAIN put back in rotation, and a DR drill
+cut short after it dropped the database finished from the backup it kept (faults/dr_journal.py).
 It reports what it fixed; on a healthy stack it fixes nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from harness.errors import StackError
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
-from harness.platforms.base import Platform, Progress, SupportsPartition, no_progress
+from harness.faults import dr_journal
+from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.platforms.base import (
+    Platform,
+    Progress,
+    SupportsDatabaseAdmin,
+    SupportsPartition,
+    no_progress,
+)
+
+OUT_OF_ROTATION = ("MAINT", "DRAIN")
 
 
 def recover(platform: Platform, progress: Progress = no_progress) -> list[str]:
@@ -20,6 +37,7 @@ def recover(platform: Platform, progress: Progress = no_progress) -> list[str]:
             fixed.append(f"proxy {proxy.name}: re-enabled")
         fixed.extend(f"proxy {proxy.name}: removed toxic {t.name} ({t.type})" for t in proxy.toxics)
     client.reset()
+    fixed.extend(_finish_dr_drill(platform, progress))
     if isinstance(platform, SupportsPartition):
         for inst in endpoints.instances:
             if platform.is_partitioned(inst.name):
@@ -34,6 +52,54 @@ def recover(platform: Platform, progress: Progress = no_progress) -> list[str]:
             progress(f"starting {inst.name} again")
             platform.start(inst.name)
             fixed.append(f"{inst.name}: started (was not running)")
+    fixed.extend(_back_in_rotation(endpoints.lb_runtime, endpoints.lb_backend))
     for line in fixed:
         progress(line)
     return fixed
+
+
+def _back_in_rotation(runtime_address: str, backend: str) -> list[str]:
+    """Servers a drain (a rolling restart cut short) left out of rotation: back to ready."""
+    runtime = HAProxyRuntime(runtime_address)
+    try:
+        servers = runtime.servers(backend)
+    except StackError:
+        return []
+    out = []
+    for s in servers:
+        if s.status in OUT_OF_ROTATION:
+            runtime.set_state(backend, s.server, "ready")
+            out.append(f"{s.server}: back in the load balancer's rotation (was {s.status})")
+    return out
+
+
+def _finish_dr_drill(platform: Platform, progress: Progress) -> list[str]:
+    pending = dr_journal.read(platform.state_dir)
+    if pending is None:
+        return []
+    if not isinstance(platform, SupportsDatabaseAdmin):
+        return [
+            f"a DR drill left {platform.state_dir / dr_journal.FILE}, but {platform.name} "
+            "cannot restore a database: restore it by hand"
+        ]
+    if pending.phase == "destroying" and platform.database_exists():
+        dr_journal.clear(platform.state_dir)  # it was cut short before the drop: nothing lost
+        shutil.rmtree(pending.backups_dir, ignore_errors=True)
+        return []
+    backup = Path(pending.backup)
+    if not backup.is_file():
+        raise StackError(
+            f"a DR drill ({pending.fault}) dropped the database and its backup {backup} is gone",
+            hint=f"restore the database from a backup of your own, then delete "
+            f"{platform.state_dir / dr_journal.FILE}",
+        )
+    when = dt.datetime.fromtimestamp(backup.stat().st_mtime, tz=dt.UTC).strftime("%H:%M:%S")
+    progress(f"restoring the database from the backup the DR drill kept ({backup})")
+    platform.destroy_database()  # whatever a cut-short restore left behind
+    platform.restore_database(backup)
+    dr_journal.clear(platform.state_dir)
+    shutil.rmtree(pending.backups_dir, ignore_errors=True)
+    return [
+        f"database: restored from the backup of {when} UTC (the DR drill {pending.fault} was "
+        "cut short after it dropped the database)"
+    ]

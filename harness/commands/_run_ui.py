@@ -8,13 +8,14 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from harness import fmt
 from harness.record import model as rec
-from harness.scenario.expectations import fmt_rate, fmt_seconds
 from harness.scenario.schema import Scenario
 from harness.scenario.trial import LiveState
 
 VERDICT_STYLE = {
     rec.Status.PASSED: "green",
+    rec.Status.INCONCLUSIVE: "yellow",
     rec.Status.FAILED: "red",
     rec.Status.ABORTED: "yellow",
     rec.Status.ERROR: "red",
@@ -70,13 +71,14 @@ class ConsoleUI:
         ]
         for f in trial.faults:
             m = f.metrics
-            parts.append(
-                f"  {f.id}: detect {fmt_seconds(m.time_to_detect)}, recover "
-                f"{fmt_seconds(m.time_to_recover)}, {m.errors} errors"
-            )
+            detect = fmt.detection(m.recovery, m.time_to_detect, m.resolution_detect)
+            recover = fmt.recovery(m.recovery, m.time_to_recover, m.resolution_recover)
+            parts.append(f"  {f.id}: detect {detect}, recover {recover}, {m.errors} errors")
         if trial.abort:
             parts.append(f"  aborted: {trial.abort.reason}")
         self.console.print(Text.assemble(*parts))
+        for e in trial.evidence:
+            self.console.print(Text(f"      ? {e.message}", style="yellow"))
         for c in trial.checks:
             if c.verdict == "fail":
                 self.console.print(
@@ -85,8 +87,25 @@ class ConsoleUI:
                         style="red",
                     )
                 )
+            elif c.verdict == "inconclusive" and not trial.evidence:
+                self.console.print(
+                    Text(
+                        f"      ? {c.scope} {c.name}: expected {c.expected}, got {c.observed}: "
+                        f"{c.reason}",
+                        style="yellow",
+                    )
+                )
         for err in trial.errors:
             self.console.print(Text(f"      ! {err}", style="red"))
+        for rb in trial.rollbacks:
+            if not rb.ok:
+                self.console.print(
+                    Text(
+                        f"      ! reverting {rb.fault} failed: {rb.error}; the stack may be "
+                        "degraded: run `shopchaos recover`",
+                        style="bold red",
+                    )
+                )
 
 
 def _live_line(s: LiveState) -> Text:
@@ -96,6 +115,7 @@ def _live_line(s: LiveState) -> Text:
     faults = ", ".join(s.active_faults) or "none"
     return Text.assemble(
         (f"{s.phase:<8}", "bold"),
-        f" {s.elapsed:5.1f}/{s.total:.0f}s  {s.rps:6.0f} req/s  errors {fmt_rate(s.error_rate)}"
-        f"  p95 {fmt_seconds(s.p95)}  faults: {faults}  LB: {backends}",
+        f" {s.elapsed:5.1f}/{s.total:.0f}s  {s.rps:6.0f} req/s  errors {fmt.rate(s.error_rate)}"
+        f"  p95 {fmt.seconds(s.p95)}  faults: {faults}  LB: {backends}",
+        (f"  ⚠ {s.starved}: verdicts may be inconclusive" if s.starved else "", "bold yellow"),
     )

@@ -10,13 +10,14 @@ from rich.table import Table
 
 from harness.commands._common import console
 from harness.errors import InputError, Problem, RecordError
+from harness.exit_codes import Exit
 from harness.record import io as record_io
 from harness.report.outputs import write_all
 from harness.report.pages import trend_html, write_index
 from harness.report.regress import Finding, compare
 from harness.report.runs import of_suite
 
-REGRESSION_EXIT = 5
+REGRESSION_EXIT = int(Exit.REGRESSION)
 
 
 def register(app: typer.Typer) -> None:

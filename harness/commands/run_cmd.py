@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from harness import fmt
 from harness.commands._common import (
     EntryPortOpt,
     PlatformOpt,
@@ -21,11 +22,13 @@ from harness.commands._common import (
 )
 from harness.commands._run_ui import VERDICT_STYLE, ConsoleUI
 from harness.commands.scenario_cmds import ScenariosDirOpt, scenarios_dir
+from harness.errors import Interrupted
+from harness.record import io as record_io
 from harness.record import model as rec
 from harness.report.outputs import write_all
 from harness.scenario import loader
-from harness.scenario.expectations import fmt_rate, fmt_seconds
 from harness.scenario.runner import RunOptions, run
+from harness.signals import shielded
 
 
 def register(app: typer.Typer) -> None:
@@ -78,7 +81,8 @@ def run_cmd(
     check each scenario's expectations, and write reports/<run>/record.json.
 
     Exit code: 0 all expectations held, 1 an expectation failed, 3 aborted, 4 harness error,
-    130 interrupted (faults are always reverted first).
+    6 inconclusive (too little evidence for a verdict, and no promise broke; the report says
+    why), 130 interrupted (faults are always reverted first).
 
     Examples:  shopchaos run --suite smoke
                shopchaos run scenarios/payment-outage.yaml --repeat 5
@@ -100,9 +104,17 @@ def run_cmd(
         argv=sys.argv[1:],
     )
     console.print(f"running {len(loaded)} scenario(s) on {plat.name}, seed {opts.seed}")
-    record, run_dir = run(loaded, plat, opts, ConsoleUI(console))
+    try:
+        record, run_dir = run(loaded, plat, opts, ConsoleUI(console))
+    except Interrupted as e:
+        if e.run_dir is not None:  # what was measured before the signal is still reported
+            with shielded():
+                written = write_all(record_io.read(e.run_dir), e.run_dir)
+            console.print(f"report of what was measured: {written['html']}")
+        raise
     print_summary(record)
-    written = write_all(record, run_dir)
+    with shielded():
+        written = write_all(record, run_dir)
     console.print(f"report: {written['html']}  (also junit.xml, summary.md, record.json)")
     return record.status
 
@@ -133,10 +145,10 @@ def print_summary(record: rec.RunRecord) -> None:
             s.name,
             str(len(s.trials)),
             f"[{VERDICT_STYLE[s.status]}]{verdict}[/]",
-            ", ".join(fmt_seconds(v) for v in ttr) or "-",
-            ", ".join("-" if v is None else f"{v:.0f}" for v in errs) or "-",
-            fmt_rate(rate.median if rate else None),
-            fmt_seconds(p95.median if p95 else None),
+            ", ".join(fmt.seconds(v) for v in ttr) or fmt.DASH,
+            ", ".join(fmt.number(v) for v in errs) or fmt.DASH,
+            fmt.rate(rate.median if rate else None),
+            fmt.seconds(p95.median if p95 else None),
             "; ".join(failed) or "-",
         )
     console.print(table)

@@ -1,14 +1,17 @@
-"""The Fault protocol, the context faults are built with, and the fields every fault spec has.
+"""The Fault protocol, its optional abilities, the context faults are built with, and the
+fields every fault spec has.
 
-A fault family is one module (instance.py, dependency.py, network.py) that defines pydantic spec
-models (each with a `type` literal) and registers a builder per type (registry.py). A built
-Fault has apply() and revert(); revert() is idempotent and safe after a partial apply().
-docs/faults.md explains how to add one.
+A fault family is one module (instance.py, dependency.py, network.py, ...) that defines pydantic
+spec models (each with a `type` literal) and registers a builder per type (registry.py). The
+registry builds the fault's FaultMeta (meta.py) once; a built Fault has only apply() and
+revert() (idempotent, safe after a partial apply()). Optional abilities are protocols, checked
+in one place (registry.build). docs/faults.md explains how to add one.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -34,6 +37,11 @@ class FaultSpec(BaseModel):
         gt=0,
         description="how long the fault stays; omit to keep it until the end of the run",
     )
+    self_healing: bool | None = Field(
+        default=None,
+        description="recovery is expected while the fault is in force (measured from t_inject, "
+        "not t_revert); default: the fault type's",
+    )
 
 
 class LoadControl(Protocol):
@@ -56,12 +64,23 @@ class FaultContext:
 
 @runtime_checkable
 class Fault(Protocol):
-    id: str
-    kind: str  # the spec's type, e.g. "kill", "latency"
-    target: str  # what it hits, for people: "shop-2", "payment (downstream)"
-    self_healing: bool  # recovery is expected while the fault is in force (docs/metrics.md)
+    """What a fault type implements; everything else about it is in its FaultMeta."""
 
     def apply(self) -> None: ...
 
     def revert(self) -> None:
         """Undo apply(). Idempotent; safe when apply() failed halfway."""
+
+
+@runtime_checkable
+class ReportsDetails(Protocol):
+    """Optional: figures of its own for the record (absolute times end in `_at`)."""
+
+    def details(self) -> Mapping[str, float | int | str]: ...
+
+
+@runtime_checkable
+class HasBackgroundWork(Protocol):
+    """Optional: work running beside the trial (the DR drill's backups), stopped after it."""
+
+    def close(self) -> None: ...

@@ -12,7 +12,6 @@ are computed from them, the request timeline and reconciliation (docs/metrics.md
 from __future__ import annotations
 
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -22,8 +21,10 @@ from typing import Literal
 from pydantic import Field
 
 from harness.errors import FaultError, HarnessError
+from harness.faults import dr_journal
 from harness.faults.base import FaultContext, FaultSpec
-from harness.faults.registry import register
+from harness.faults.meta import FaultMeta
+from harness.faults.registry import Targets, register
 from harness.platforms.base import SupportsDatabaseAdmin
 from harness.scenario.durations import Duration
 
@@ -35,7 +36,6 @@ class RestoreSpec(FaultSpec):
         description="the request whose first success after the disaster ends the RTO, "
         "e.g. 'POST /checkout'"
     )
-    self_healing: bool = True  # the restore is part of apply(): recovery counts from t_inject
 
 
 @dataclass(frozen=True)
@@ -46,18 +46,21 @@ class Backup:
 
 
 class RestoreFromBackup:
-    def __init__(self, spec: RestoreSpec, ctx: FaultContext) -> None:
+    """Backups go to the stack's state directory (not /tmp): a drill cut short by a SIGKILL
+    after the drop leaves its backup and a journal there, and `shopchaos recover` finishes the
+    restore from them (dr_journal.py)."""
+
+    def __init__(self, spec: RestoreSpec, ctx: FaultContext, meta: FaultMeta) -> None:
         platform = ctx.platform
         if not isinstance(platform, SupportsDatabaseAdmin):
             raise FaultError(f"the {platform.name} platform cannot back up and restore a database")
         self.platform: SupportsDatabaseAdmin = platform
         self.spec = spec
-        self.kind = "restore_from_backup"
-        self.id = spec.id or self.kind
-        self.self_healing = spec.self_healing
-        self.target = "the database"
+        self.id = meta.id
         self.progress = ctx.progress
-        self.dir = Path(tempfile.mkdtemp(prefix="shopchaos-backups-"))
+        self.state_dir = ctx.platform.state_dir
+        self.dir = self.state_dir / "dr-backups" / f"{meta.id}-{time.time_ns()}"
+        self.dir.mkdir(parents=True)
         self.backups: list[Backup] = []
         self.backup_errors: list[str] = []
         self.destroyed_at: float | None = None
@@ -94,26 +97,41 @@ class RestoreFromBackup:
                 hint="start the drill later (at:) or back up more often",
             )
         self.restored_from = self.backups[-1]
+        self._journal("destroying")
         self.destroyed_at = time.time()
         self.platform.destroy_database()
         self.gone_at = time.time()
+        self._journal("restoring")
         self.progress(
             f"database destroyed; restoring the backup of "
             f"{self.destroyed_at - self.restored_from.started:.1f}s before"
         )
         self.platform.restore_database(self.restored_from.path)
         self.restored_at = time.time()
+        dr_journal.clear(self.state_dir)
+
+    def _journal(self, phase: dr_journal.Phase) -> None:
+        assert self.restored_from is not None
+        dr_journal.write(
+            self.state_dir,
+            dr_journal.Pending(
+                phase, str(self.restored_from.path), str(self.dir), self.id, time.time()
+            ),
+        )
 
     def revert(self) -> None:
         """After a half-done apply (destroyed, not restored): restore now."""
         self._stop_backups()
         if self.destroyed_at is not None and self.restored_at is None and self.restored_from:
+            self.platform.destroy_database()  # whatever a cut-short restore left
             self.platform.restore_database(self.restored_from.path)
             self.restored_at = time.time()
+            dr_journal.clear(self.state_dir)
 
     def close(self) -> None:
         self._stop_backups()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if dr_journal.read(self.state_dir) is None:  # keep the backup until it was restored
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def details(self) -> dict[str, float | int | str]:
         """Absolute times (the record makes them relative)."""
@@ -131,11 +149,17 @@ class RestoreFromBackup:
         return out
 
 
+def _database(spec: RestoreSpec, ctx: FaultContext) -> Targets:
+    return Targets("the database")
+
+
 @register(
     "restore_from_backup",
     "database",
     RestoreSpec,
     "DR drill: back up under load, destroy the database, restore the latest backup",
+    self_healing=True,  # the restore is part of apply(): recovery counts from t_inject
+    targets=_database,
 )
-def build_restore(spec: RestoreSpec, ctx: FaultContext) -> RestoreFromBackup:
-    return RestoreFromBackup(spec, ctx)
+def build_restore(spec: RestoreSpec, ctx: FaultContext, meta: FaultMeta) -> RestoreFromBackup:
+    return RestoreFromBackup(spec, ctx, meta)

@@ -16,7 +16,8 @@ from pydantic import Field
 
 from harness.errors import FaultError
 from harness.faults.base import FaultContext, FaultSpec
-from harness.faults.registry import register
+from harness.faults.meta import FaultMeta
+from harness.faults.registry import Targets, register
 from harness.scenario.durations import Duration
 
 Direction = Literal["downstream", "upstream", "both"]
@@ -26,7 +27,6 @@ class _DependencySpec(FaultSpec):
     dependency: str = Field(description="a dependency of the stack, e.g. payment")
     direction: Direction = "downstream"
     toxicity: float = Field(default=1.0, gt=0, le=1, description="share of connections affected")
-    self_healing: bool = False
 
     def attributes(self) -> dict[str, Any]:
         """The toxic's attributes in Toxiproxy's units (ms, KB/s, bytes, µs for slicer)."""
@@ -106,23 +106,24 @@ class LimitDataSpec(_DependencySpec):
         return {"bytes": self.bytes}
 
 
+def dependency_targets(spec: _DependencySpec, ctx: FaultContext) -> Targets:
+    proxies = ctx.endpoints.proxies
+    if spec.dependency not in proxies:
+        hint = f"dependencies here: {', '.join(sorted(proxies))}"
+        if spec.dependency == "database":
+            hint += "; the database proxy exists with PostgreSQL (stack: {db: postgres})"
+        raise FaultError(f"no dependency named '{spec.dependency}'", hint=hint)
+    return Targets(f"{spec.dependency} ({spec.direction})")
+
+
 class DependencyFault:
-    def __init__(self, spec: _DependencySpec, ctx: FaultContext) -> None:
-        proxies = ctx.endpoints.proxies
-        if spec.dependency not in proxies:
-            hint = f"dependencies here: {', '.join(sorted(proxies))}"
-            if spec.dependency == "database":
-                hint += "; the database proxy exists with PostgreSQL (stack: {db: postgres})"
-            raise FaultError(f"no dependency named '{spec.dependency}'", hint=hint)
+    def __init__(self, spec: _DependencySpec, ctx: FaultContext, meta: FaultMeta) -> None:
         self.spec = spec
         self.ctx = ctx
-        self.kind = str(getattr(spec, "type", ""))
-        self.id = spec.id or self.kind
-        self.proxy = proxies[spec.dependency]
-        self.self_healing = spec.self_healing
+        self.kind = meta.kind
+        self.proxy = ctx.endpoints.proxies[spec.dependency]
         streams = ["downstream", "upstream"] if spec.direction == "both" else [spec.direction]
-        self.toxics = [(f"shopchaos-{self.id}-{s}", s) for s in streams]
-        self.target = f"{spec.dependency} ({spec.direction})"
+        self.toxics = [(f"shopchaos-{meta.id}-{s}", s) for s in streams]
 
     def apply(self) -> None:
         client = self.ctx.toxiproxy
@@ -160,11 +161,18 @@ _SUMMARIES: dict[str, tuple[type[_DependencySpec], str]] = {
 }
 
 
-def _builder(spec: _DependencySpec, ctx: FaultContext) -> DependencyFault:
-    return DependencyFault(spec, ctx)
+def _builder(spec: _DependencySpec, ctx: FaultContext, meta: FaultMeta) -> DependencyFault:
+    return DependencyFault(spec, ctx, meta)
 
 
 for _name, (_spec, _summary) in _SUMMARIES.items():
-    register(_name, "dependency", _spec, _summary)(_builder)
+    register(
+        _name,
+        "dependency",
+        _spec,
+        _summary,
+        self_healing=False,
+        targets=dependency_targets,
+    )(_builder)
 
 DEPENDENCY_SPECS = tuple(spec for spec, _ in _SUMMARIES.values())

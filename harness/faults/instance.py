@@ -17,14 +17,14 @@ from pydantic import Field
 from harness.errors import FaultError, StackError
 from harness.faults._selection import Target, select
 from harness.faults.base import FaultContext, FaultSpec
-from harness.faults.registry import register
+from harness.faults.meta import FaultMeta
+from harness.faults.registry import Targets, register
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.scenario.durations import Duration
 
 
 class _InstanceSpec(FaultSpec):
     target: Target
-    self_healing: bool = True
 
 
 class KillSpec(_InstanceSpec):
@@ -47,15 +47,18 @@ class RestartSpec(_InstanceSpec):
     interval: Duration = Field(default=2.0, ge=0, description="pause between instances")
 
 
+def instance_targets(spec: _InstanceSpec, ctx: FaultContext) -> Targets:
+    """The instances a fault hits, chosen once (seeded) when it is built."""
+    instances = tuple(select(spec.target, ctx.endpoints, ctx.rng))
+    return Targets(", ".join(instances), instances)
+
+
 class _InstanceFault:
-    def __init__(self, spec: _InstanceSpec, ctx: FaultContext, fault_id: str) -> None:
+    def __init__(self, spec: _InstanceSpec, ctx: FaultContext, meta: FaultMeta) -> None:
         self.spec = spec
         self.ctx = ctx
-        self.id = fault_id
-        self.kind = str(getattr(spec, "type", ""))
-        self.self_healing = spec.self_healing
-        self.instances = select(spec.target, ctx.endpoints, ctx.rng)
-        self.target = ", ".join(self.instances)
+        self.kind = meta.kind
+        self.instances = meta.instances
         self._applied: list[str] = []
 
     def apply(self) -> None:
@@ -142,25 +145,49 @@ def _wait_lb_up(runtime: HAProxyRuntime, backend: str, server: str, timeout: flo
     raise FaultError(f"{server} did not come back UP in the load balancer within {timeout:g}s")
 
 
-def _fault_id(spec: FaultSpec, kind: str) -> str:
-    return spec.id or kind
+@register(
+    "kill",
+    "instance",
+    KillSpec,
+    "SIGKILL instances (docker kill); restart on revert",
+    self_healing=True,
+    targets=instance_targets,
+)
+def build_kill(spec: KillSpec, ctx: FaultContext, meta: FaultMeta) -> StopFault:
+    return StopFault(spec, ctx, meta)
 
 
-@register("kill", "instance", KillSpec, "SIGKILL instances (docker kill); restart on revert")
-def build_kill(spec: KillSpec, ctx: FaultContext) -> StopFault:
-    return StopFault(spec, ctx, _fault_id(spec, "kill"))
+@register(
+    "terminate",
+    "instance",
+    TerminateSpec,
+    "SIGTERM instances (graceful stop)",
+    self_healing=True,
+    targets=instance_targets,
+)
+def build_terminate(spec: TerminateSpec, ctx: FaultContext, meta: FaultMeta) -> StopFault:
+    return StopFault(spec, ctx, meta)
 
 
-@register("terminate", "instance", TerminateSpec, "SIGTERM instances (graceful stop)")
-def build_terminate(spec: TerminateSpec, ctx: FaultContext) -> StopFault:
-    return StopFault(spec, ctx, _fault_id(spec, "terminate"))
+@register(
+    "pause",
+    "instance",
+    PauseSpec,
+    "freeze instances (SIGSTOP / docker pause)",
+    self_healing=True,
+    targets=instance_targets,
+)
+def build_pause(spec: PauseSpec, ctx: FaultContext, meta: FaultMeta) -> PauseFault:
+    return PauseFault(spec, ctx, meta)
 
 
-@register("pause", "instance", PauseSpec, "freeze instances (SIGSTOP / docker pause)")
-def build_pause(spec: PauseSpec, ctx: FaultContext) -> PauseFault:
-    return PauseFault(spec, ctx, _fault_id(spec, "pause"))
-
-
-@register("restart", "instance", RestartSpec, "rolling restart of instances (a deploy)")
-def build_restart(spec: RestartSpec, ctx: FaultContext) -> RestartFault:
-    return RestartFault(spec, ctx, _fault_id(spec, "restart"))
+@register(
+    "restart",
+    "instance",
+    RestartSpec,
+    "rolling restart of instances (a deploy)",
+    self_healing=True,
+    targets=instance_targets,
+)
+def build_restart(spec: RestartSpec, ctx: FaultContext, meta: FaultMeta) -> RestartFault:
+    return RestartFault(spec, ctx, meta)

@@ -12,7 +12,8 @@ from pydantic import Field, model_validator
 
 from harness.errors import FaultError
 from harness.faults.base import FaultContext, FaultSpec, LoadControl
-from harness.faults.registry import register
+from harness.faults.meta import FaultMeta
+from harness.faults.registry import Targets, register
 
 
 class SurgeSpec(FaultSpec):
@@ -20,7 +21,6 @@ class SurgeSpec(FaultSpec):
     factor: float | None = Field(default=None, gt=1, description="multiply the users by this")
     users: int | None = Field(default=None, gt=0, description="or: this many users")
     spawn_rate: float | None = Field(default=None, gt=0, description="users started per second")
-    self_healing: bool = False
 
     @model_validator(mode="after")
     def _one(self) -> SurgeSpec:
@@ -29,18 +29,27 @@ class SurgeSpec(FaultSpec):
         return self
 
 
+def _surge_users(spec: SurgeSpec, load: LoadControl) -> int:
+    base = load.base_users
+    return spec.users or max(base + 1, round(base * (spec.factor or 1)))
+
+
+def _load(ctx: FaultContext) -> LoadControl:
+    if ctx.load is None:
+        raise FaultError("a surge needs the scenario's load to be running")
+    return ctx.load
+
+
+def surge_targets(spec: SurgeSpec, ctx: FaultContext) -> Targets:
+    load = _load(ctx)
+    return Targets(f"load: {load.base_users} -> {_surge_users(spec, load)} users")
+
+
 class SurgeFault:
     def __init__(self, spec: SurgeSpec, ctx: FaultContext) -> None:
-        if ctx.load is None:
-            raise FaultError("a surge needs the scenario's load to be running")
-        self.load: LoadControl = ctx.load
+        self.load = _load(ctx)
         self.spec = spec
-        self.kind = "surge"
-        self.id = spec.id or "surge"
-        self.self_healing = spec.self_healing
-        base = self.load.base_users
-        self.users = spec.users or max(base + 1, round(base * (spec.factor or 1)))
-        self.target = f"load: {base} -> {self.users} users"
+        self.users = _surge_users(spec, self.load)
         self._applied = False
 
     def apply(self) -> None:
@@ -54,6 +63,13 @@ class SurgeFault:
             self._applied = False
 
 
-@register("surge", "load", SurgeSpec, "multiply the number of users (traffic surge)")
-def build_surge(spec: SurgeSpec, ctx: FaultContext) -> SurgeFault:
+@register(
+    "surge",
+    "load",
+    SurgeSpec,
+    "multiply the number of users (traffic surge)",
+    self_healing=False,
+    targets=surge_targets,
+)
+def build_surge(spec: SurgeSpec, ctx: FaultContext, meta: FaultMeta) -> SurgeFault:
     return SurgeFault(spec, ctx)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Literal
 
 from harness.errors import FaultError
-from harness.faults._selection import Target, select
+from harness.faults._selection import Target
 from harness.faults.base import FaultContext, FaultSpec
+from harness.faults.instance import instance_targets
+from harness.faults.meta import FaultMeta
 from harness.faults.registry import register
 from harness.platforms.base import SupportsPartition
 
@@ -19,11 +21,10 @@ from harness.platforms.base import SupportsPartition
 class PartitionSpec(FaultSpec):
     type: Literal["partition"]
     target: Target
-    self_healing: bool = True
 
 
 class PartitionFault:
-    def __init__(self, spec: PartitionSpec, ctx: FaultContext) -> None:
+    def __init__(self, spec: PartitionSpec, ctx: FaultContext, meta: FaultMeta) -> None:
         platform = ctx.platform
         if not isinstance(platform, SupportsPartition):
             raise FaultError(
@@ -31,12 +32,7 @@ class PartitionFault:
                 hint="run this scenario with --platform compose",
             )
         self.platform: SupportsPartition = platform
-        self.spec = spec
-        self.kind = "partition"
-        self.id = spec.id or self.kind
-        self.self_healing = spec.self_healing
-        self.instances = select(spec.target, ctx.endpoints, ctx.rng)
-        self.target = ", ".join(self.instances)
+        self.instances = meta.instances
         self._applied: list[str] = []
 
     def apply(self) -> None:
@@ -50,6 +46,13 @@ class PartitionFault:
             self._applied.remove(name)
 
 
-@register("partition", "network", PartitionSpec, "cut an instance off the network (Compose)")
-def build_partition(spec: PartitionSpec, ctx: FaultContext) -> PartitionFault:
-    return PartitionFault(spec, ctx)
+@register(
+    "partition",
+    "network",
+    PartitionSpec,
+    "cut an instance off the network (Compose)",
+    self_healing=True,
+    targets=instance_targets,
+)
+def build_partition(spec: PartitionSpec, ctx: FaultContext, meta: FaultMeta) -> PartitionFault:
+    return PartitionFault(spec, ctx, meta)

@@ -56,6 +56,23 @@ class Output:
             self.flush()
 
 
+def lag_ticker(out: Output, tick: float = 0.1) -> None:
+    """The event loop's lag: how late a 0.1 s tick wakes. Once a second, the p99 of that
+    second's lags goes to the harness (["s", "lag", t, seconds]): a starved machine or a
+    saturated load generator shows here first (docs/metrics.md, evidence)."""
+    lags: list[float] = []
+    second = time.monotonic() + 1.0
+    while True:
+        before = time.monotonic()
+        gevent.sleep(tick)
+        lags.append(max(0.0, time.monotonic() - before - tick))
+        if time.monotonic() >= second:
+            lags.sort()
+            out.put(wire.encode_state("lag", time.time(), lags[int(0.99 * (len(lags) - 1))]))
+            lags = []
+            second = time.monotonic() + 1.0
+
+
 def load_user_classes(spec: str) -> list[Any]:
     module_name, _, names = spec.partition(":")
     module = importlib.import_module(module_name)
@@ -161,6 +178,7 @@ def main() -> int:
 
     gevent.signal_handler(signal.SIGTERM, runner.quit)
     pump = gevent.spawn(out.pump)
+    ticker = gevent.spawn(lag_ticker, out)
     gevent.spawn(commands)
     gevent.spawn_later(float(cfg["max_seconds"]), runner.quit)
     runner.start(int(cfg["users"]), float(cfg["spawn_rate"]))
@@ -169,6 +187,7 @@ def main() -> int:
     runner.greenlet.join()
     out.put(wire.encode_state("total", time.time(), env.stats.total.num_requests))
     out.put(wire.encode_state("stopped", time.time(), out.count))
+    ticker.kill()
     pump.kill()
     out.flush()
     return 0

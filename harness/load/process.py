@@ -26,6 +26,8 @@ from harness.load import wire
 from harness.load.wire import LedgerEntry, StateChange
 from harness.measure.timeline import RequestRecord
 
+LOAD_OF_ENV = "SHOPCHAOS_LOAD_OF"  # the harness pid a load process belongs to (leftover checks)
+
 
 @dataclass(frozen=True)
 class LoadConfig:
@@ -106,7 +108,7 @@ class LoadProcess:
                 stdout=subprocess.PIPE,
                 stderr=err,
                 start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", LOAD_OF_ENV: str(os.getpid())},
             )
         self._send(self.config.to_json())
         self._reader = threading.Thread(target=self._read, name="load-reader", daemon=True)
@@ -157,6 +159,11 @@ class LoadProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    @property
+    def pids(self) -> list[int]:
+        """The OS processes generating the load (to sample their CPU use)."""
+        return [self._proc.pid] if self._proc is not None and self.running else []
 
     @property
     def running(self) -> bool:

@@ -1,7 +1,12 @@
-"""The steady state before any fault, and the tolerance that says "back to normal"."""
+"""The steady state before any fault, and the tolerance that says "back to normal".
+
+Definitions in docs/metrics.md. The tolerance's numbers come from the scenario schema (the one
+place defaults live); nothing here has a default of its own.
+"""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,51 +17,62 @@ from harness.measure.timeline import RequestRecord
 @dataclass(frozen=True)
 class Baseline:
     start: float
-    end: float
+    end: float  # the cutoff: requests completed before it (the first fault's apply() call)
     rps: float
     error_rate: float
-    p50: float | None
+    p50: float | None  # percentiles of successful requests
     p95: float | None
     p99: float | None
     requests: int
+    successes: int
     users: int
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    error_rate_abs: float = 0.001  # error rate may exceed the baseline's by this much
-    p95_factor: float = 1.5  # p95 may be this many times the baseline's ...
-    p95_slack: float = 0.005  # ... plus this many seconds
-    min_requests: int = 5  # a window with fewer requests is not "back to normal"
+    error_rate_abs: float  # the error rate may exceed the baseline's by this much
+    p95_factor: float  # p95 may be this many times the baseline's ...
+    p95_slack: float  # ... plus this many seconds
+    min_requests: int  # a unit holds at least twice this many requests at the baseline rate
+
+    def latency_bound(self, base: Baseline) -> float | None:
+        """L: a successful request slower than this is out of tolerance (None: no baseline)."""
+        return None if base.p95 is None else base.p95 * self.p95_factor + self.p95_slack
+
+    def error_bound(self, base: Baseline) -> float:
+        return base.error_rate + self.error_rate_abs
 
 
-def baseline(records: Sequence[RequestRecord], start: float, end: float) -> Baseline:
-    """Requests started in [start, end)."""
-    window = [r for r in records if start <= r.t < end]
-    d = sorted(r.duration for r in window)
-    failed = sum(r.failed for r in window)
-    span = end - start
+def baseline(
+    records: Sequence[RequestRecord],
+    start: float,
+    cutoff: float,
+    starts: Sequence[float] | None = None,
+) -> Baseline:
+    """Requests that started at or after `start` and completed before `cutoff`.
+
+    Counting by completion keeps out requests the first fault could have touched (one that
+    started before the fault and failed because of it would raise the baseline's error rate
+    and so loosen the tolerance). `starts`: the records' start times, when they are sorted by
+    it (a slice instead of a scan).
+    """
+    if starts is not None:
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, cutoff)
+        window = [r for r in records[lo:hi] if r.end < cutoff]
+    else:
+        window = [r for r in records if r.t >= start and r.end < cutoff]
+    ok = sorted(r.duration for r in window if not r.failed)
+    failed = len(window) - len(ok)
+    span = cutoff - start
     return Baseline(
         start=start,
-        end=end,
+        end=cutoff,
         rps=len(window) / span if span > 0 else 0.0,
         error_rate=failed / len(window) if window else 0.0,
-        p50=percentile_sorted(d, 50),
-        p95=percentile_sorted(d, 95),
-        p99=percentile_sorted(d, 99),
+        p50=percentile_sorted(ok, 50),
+        p95=percentile_sorted(ok, 95),
+        p99=percentile_sorted(ok, 99),
         requests=len(window),
+        successes=len(ok),
         users=len({r.user for r in window}),
     )
-
-
-def within(
-    base: Baseline, tol: Tolerance, *, error_rate: float | None, p95: float | None, requests: int
-) -> bool:
-    """Is a window with these figures back within tolerance of the baseline?"""
-    if requests < tol.min_requests or error_rate is None:
-        return False
-    if error_rate > base.error_rate + tol.error_rate_abs:
-        return False
-    if base.p95 is None or p95 is None:
-        return True
-    return p95 <= base.p95 * tol.p95_factor + tol.p95_slack

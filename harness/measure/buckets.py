@@ -1,4 +1,6 @@
-"""Throughput, error rate and latency percentiles per time bucket (by request start time)."""
+"""Throughput, error rate and latency percentiles per time bucket (by request start time).
+
+Latency percentiles are of successful requests (docs/metrics.md); `requests` counts all."""
 
 from __future__ import annotations
 
@@ -31,17 +33,21 @@ def bucketize(
         raise ValueError("bucket width must be > 0")
     n = max(0, int((end - start) / width + 0.999999))
     durations: list[list[float]] = [[] for _ in range(n)]
+    counts = [0] * n
     failures = [0] * n
     for r in records:
         # floor of the quotient with a hair of slack: (0.3 - 0) / 0.1 is 2.9999999999999996
         i = math.floor((r.t - start) / width + 1e-9)
         if 0 <= i < n:
-            durations[i].append(r.duration)
-            failures[i] += r.failed
+            counts[i] += 1
+            if r.failed:
+                failures[i] += 1
+            else:
+                durations[i].append(r.duration)
     out = []
     for i in range(n):
         d = sorted(durations[i])
-        count = len(d)
+        count = counts[i]
         out.append(
             Bucket(
                 t=start + i * width,

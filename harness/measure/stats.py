@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -80,3 +81,34 @@ def median_ci_ranks(n: int, confidence: float = 0.95) -> tuple[int | None, int |
     if best is None:
         return None, None
     return best, n - 1 - best
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    """Requests in some span: counts, rates, and latency percentiles of the successful ones."""
+
+    name: str
+    requests: int
+    failures: int
+    error_rate: float | None
+    rps: float | None
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+
+def request_stats(name: str, records: Sequence[Any], span: float) -> RequestStats:
+    """`records` are RequestRecord-like (duration, failed); latency over successes only."""
+    ok = [r.duration for r in records if not r.failed]
+    ok.sort()
+    failures = len(records) - len(ok)
+    return RequestStats(
+        name=name,
+        requests=len(records),
+        failures=failures,
+        error_rate=failures / len(records) if records else None,
+        rps=len(records) / span if span > 0 else None,
+        p50=percentile_sorted(ok, 50),
+        p95=percentile_sorted(ok, 95),
+        p99=percentile_sorted(ok, 99),
+    )

@@ -6,12 +6,13 @@ the probes (design.md). Types here are plain frozen dataclasses so the math stay
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
-    """One request as the load process saw it."""
+    """One request as the load process saw it. `end` and `failed` are computed once, when it
+    is made: assess() reads them millions of times."""
 
     t: float  # start time
     duration: float  # seconds until the response (or the error) arrived
@@ -19,15 +20,15 @@ class RequestRecord:
     status: int  # HTTP status; 0 when no response arrived (transport error)
     error: str | None  # transport error, or a business failure the user class marked
     user: int  # id of the simulated user that sent it (for "users affected")
+    end: float = field(init=False, compare=False, repr=False)
+    # failed request (docs/metrics.md): transport error, status >= 500, or a marked failure
+    failed: bool = field(init=False, compare=False, repr=False)
 
-    @property
-    def end(self) -> float:
-        return self.t + self.duration
-
-    @property
-    def failed(self) -> bool:
-        """Failed request (docs/metrics.md): transport error, status >= 500, or marked failure."""
-        return self.status == 0 or self.status >= 500 or self.error is not None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "end", self.t + self.duration)
+        object.__setattr__(
+            self, "failed", self.status == 0 or self.status >= 500 or self.error is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)

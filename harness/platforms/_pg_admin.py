@@ -50,6 +50,24 @@ class PgAdmin:
         pg_dump = str(tools.postgres_bin("pg_dump"))
         self._run([pg_dump, *self._conn_args(self.db), "-Fc", "-f", str(dest)], "pg_dump")
 
+    def exists(self) -> bool:
+        psql = str(tools.postgres_bin("psql"))
+        query = f"SELECT 1 FROM pg_database WHERE datname = '{self.db}'"
+        try:
+            done = subprocess.run(
+                [psql, *self._conn_args("postgres"), "-tAc", query],
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                check=False,
+                cwd="/",
+            )
+        except subprocess.TimeoutExpired as e:
+            raise FaultError(f"checking the database: no answer within {self.timeout:g}s") from e
+        if done.returncode != 0:
+            raise FaultError(f"checking the database failed: {done.stderr.strip()[-400:]}")
+        return done.stdout.strip() == "1"
+
     def destroy(self) -> None:
         self._sql(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)', "dropping the database")
 
@@ -77,3 +95,6 @@ class PgAdminAbility:
 
     def restore_database(self, src: Path) -> None:
         PgAdmin(self.direct_database_url()).restore(src)
+
+    def database_exists(self) -> bool:
+        return PgAdmin(self.direct_database_url()).exists()

@@ -134,6 +134,7 @@ class Platform(Protocol):
 
     name: str
     spec: StackSpec
+    state_dir: Path  # where the stack keeps its state (and the harness its journals)
 
     def resolve(self, options: StackOptions) -> ResolvedOptions:
         """What `up(options)` would run: the options with this platform's defaults filled in."""
@@ -199,3 +200,6 @@ class SupportsDatabaseAdmin(Protocol):
 
     def restore_database(self, src: Path) -> None:
         """Create the database again from a backup."""
+
+    def database_exists(self) -> bool:
+        """Whether the stack's database exists (a DR drill cut short may have dropped it)."""

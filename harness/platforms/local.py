@@ -582,7 +582,14 @@ class LocalPlatform(PgAdminAbility):
 
     def _require(self) -> LocalState:
         state = self.store.load()
-        if state is None or not state.complete:
+        if state is not None and not state.complete:
+            started = ", ".join(sorted(state.procs)) or "nothing yet"
+            raise StackError(
+                f"a local stack was only half started in {self.state_dir} (its start was cut "
+                f"short; started: {started})",
+                hint="`shopchaos down` stops what it started; then `shopchaos up`",
+            )
+        if state is None:
             raise StackError(
                 f"no local stack is up (state dir {self.state_dir})",
                 hint="start one with `shopchaos up`",

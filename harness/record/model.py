@@ -12,11 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Status(StrEnum):
     PASSED = "passed"
+    INCONCLUSIVE = "inconclusive"  # too little evidence for a verdict (docs/metrics.md)
     FAILED = "failed"  # an expectation did not hold
     ABORTED = "aborted"  # an abort condition fired
     ERROR = "error"  # the harness could not run it
@@ -24,7 +25,14 @@ class Status(StrEnum):
 
     @staticmethod
     def worst(statuses: list[Status]) -> Status:
-        order = [Status.PASSED, Status.FAILED, Status.ABORTED, Status.ERROR, Status.INTERRUPTED]
+        order = [
+            Status.PASSED,
+            Status.INCONCLUSIVE,
+            Status.FAILED,
+            Status.ABORTED,
+            Status.ERROR,
+            Status.INTERRUPTED,
+        ]
         return max(statuses, key=order.index, default=Status.PASSED)
 
 
@@ -33,7 +41,7 @@ class _Rec(BaseModel):
 
 
 class Stats(_Rec):
-    """Requests in some span: counts, rates, latency percentiles (seconds)."""
+    """Requests in some span: counts, rates, latency percentiles of successful ones (s)."""
 
     name: str = "all"
     requests: int
@@ -65,15 +73,30 @@ class Baseline(_Rec):
     p95: float | None
     p99: float | None
     requests: int
+    successes: int
     users: int
 
 
+RecoveryKind = Literal["recovered", "no_impact", "never", "cut", "unknown"]
+
+
 class FaultMetrics(_Rec):
+    """Times are seconds relative to the trial's t0, except the *_after and time_to_* figures,
+    which are durations (docs/metrics.md)."""
+
+    recovery: RecoveryKind = "unknown"
     time_to_detect: float | None = None
+    resolution_detect: float | None = None  # the truth lies within [value - this, value]
     time_to_recover: float | None = None
+    resolution_recover: float | None = None
     recovery_reference: float | None = None  # t_inject (self-healing) or t_revert
+    unit: float | None = None  # W_eff: the width of the units the span was judged in
+    units: int = 0
+    bad_units: int = 0
+    span_end: float | None = None
     impact_start: float | None = None
     impact_end: float | None = None
+    impact_spans: list[tuple[float, float]] = Field(default_factory=list)
     errors: int = 0
     errors_by_request: dict[str, int] = Field(default_factory=dict)
     users_affected: int = 0
@@ -87,14 +110,19 @@ class FaultMetrics(_Rec):
     lb_up_after: float | None = None
     probe_fail_after: float | None = None
     probe_ok_after: float | None = None
+    shared_with: list[str] = Field(default_factory=list)  # faults whose impact overlaps
+    shared_errors: int = 0  # errors also inside another fault's impact window
+    confounded_by: list[str] = Field(default_factory=list)  # began in their unrecovered impact
 
 
 class FaultRecord(_Rec):
     id: str
     kind: str
+    family: str = ""
     target: str
     description: str = ""
     self_healing: bool
+    lb_servers: list[str] = Field(default_factory=list)
     spec: dict[str, Any]
     t_apply_called: float | None = None
     t_inject: float | None = None
@@ -119,8 +147,9 @@ class Check(_Rec):
     name: str  # e.g. "max_time_to_recover"
     scope: str  # "run", "fault:kill", "request:POST /checkout"
     expected: str  # e.g. "<= 3s"
-    observed: str  # e.g. "1.24s", "never recovered"
-    verdict: Literal["pass", "fail"]
+    observed: str  # e.g. "1.24 s ± 3 ms", "never recovered"
+    verdict: Literal["pass", "fail", "inconclusive"]
+    reason: str | None = None  # why inconclusive
     limit: float | None = None
     value: float | None = None
 
@@ -135,6 +164,56 @@ class Rollback(_Rec):
     t: float
     ok: bool
     error: str | None = None
+
+
+class Evidence(_Rec):
+    """Why some checks cannot be judged (docs/metrics.md, "Evidence before a verdict")."""
+
+    code: Literal[
+        "no_requests",
+        "thin_baseline",
+        "unhealthy_baseline",
+        "unsteady_baseline",
+        "saturated",
+        "interrupted",
+    ]
+    message: str
+    affects: Literal["all", "baseline", "timing"]
+
+
+class Host(_Rec):
+    """The machine during the measured phases: could it measure faithfully?"""
+
+    samples: int = 0
+    cpu_busy_mean: float | None = None
+    steal_mean: float | None = None
+    load_per_core_max: float | None = None
+    load_cpu_mean: float | None = None  # cores used by the load process(es)
+    load_cpu_max: float | None = None
+    harness_lag_max: float | None = None
+    loop_lag_max: float | None = None
+    loop_lag_median: float | None = None
+
+
+class Impact(_Rec):
+    """Every fault's impact together, each failed request counted once."""
+
+    errors: int = 0
+    users_affected: int = 0
+    spans: list[tuple[float, float]] = Field(default_factory=list)
+
+
+class Tolerance(_Rec):
+    """What "within tolerance" meant for this trial (the scenario's recovery settings)."""
+
+    error_rate_abs: float
+    p95_factor: float
+    p95_slack: float
+    min_requests: int
+    window: float
+    unit: float | None = None  # W_eff
+    widened: str | None = None  # why the units are wider than `window`
+    latency_bound: float | None = None  # L = baseline p95 x factor + slack
 
 
 class Phases(_Rec):
@@ -180,6 +259,11 @@ class TrialRecord(_Rec):
     finished_at: float
     t0: float  # absolute epoch seconds; every other time here is relative to it
     stack: dict[str, Any]
+    interrupted: str | None = None  # the signal that interrupted it
+    evidence: list[Evidence] = Field(default_factory=list)
+    host: Host | None = None
+    tolerance: Tolerance | None = None
+    impact: Impact | None = None
     phases: Phases | None = None
     baseline: Baseline | None = None
     overall: Stats | None = None  # from the end of the baseline to the end of the trial

@@ -98,6 +98,16 @@ def timeline(trial: TrialRecord) -> Any:
             row=3,
             col=1,
         )
+    if trial.tolerance and trial.tolerance.latency_bound is not None:
+        fig.add_hline(
+            y=trial.tolerance.latency_bound * 1000,
+            line={"dash": "dash", "color": VERMILLION, "width": 1},
+            annotation_text="tolerance",
+            annotation_position="top right",
+            row=3,
+            col=1,
+        )
+    _impact(fig, trial)
     end = trial.phases.end if trial.phases else (t[-1] if t else 0.0)
     if servers:
         _lb_band(fig, trial, servers, end, rows)
@@ -162,6 +172,26 @@ def _faults(fig: Any, trial: TrialRecord, end: float) -> None:
             annotation_text=f"{f.id}",
             annotation_position="top left",
             row="all",
+            col=1,
+        )
+
+
+def _impact(fig: Any, trial: TrialRecord) -> None:
+    """Where the service was out of tolerance (the bad units of every fault's impact), as a
+    hatched band on the error-rate row, labelled, so impact is never shown by colour alone."""
+    if trial.impact is None:
+        return
+    for start, stop in trial.impact.spans:
+        fig.add_vrect(
+            x0=start,
+            x1=stop,
+            fillcolor=VERMILLION,
+            opacity=0.12,
+            line={"color": VERMILLION, "width": 1, "dash": "dot"},
+            annotation_text="out of tolerance",
+            annotation_position="bottom left",
+            annotation_font_size=10,
+            row=2,
             col=1,
         )
 

@@ -6,19 +6,22 @@ from __future__ import annotations
 GLOSSARY: dict[str, tuple[str, str]] = {
     "time_to_detect": (
         "time to detect",
-        "From the moment the fault was in force (t_inject) to the first failed or SLO-breaking "
-        "response a customer saw. Empty: no customer-visible impact.",
+        "From the moment the fault was in force (t_inject) to the first failed or too-slow "
+        "response a customer saw in the fault's impact; ± is how precisely the request rate "
+        "lets us know it. 'no impact': the service stayed within tolerance.",
     ),
     "time_to_recover": (
         "time to recover",
         "From t_inject (faults the system should survive while they last, e.g. a kill) or from "
-        "the revert (faults that must be lifted) to the start of the first 1 s window whose error "
-        "rate and p95 are back within the baseline's tolerance.",
+        "the revert (faults that must be lifted) until the service was back within the "
+        "baseline's tolerance and stayed there to the end of the trial; a flapping service has "
+        "not recovered until it stops. 'never': still out of tolerance at the end.",
     ),
     "errors": (
         "errors",
         "Failed requests (transport error, status ≥ 500, or a failure the shopper journey "
-        "marked) in flight during the impact window: from t_inject until recovery.",
+        "marked) in flight during the impact window: from apply() until recovery. Requests "
+        "also inside another fault's impact are marked shared.",
     ),
     "users_affected": (
         "users affected",
@@ -31,7 +34,8 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     ),
     "p95_inflation": (
         "p95 inflation",
-        "p95 latency while the fault was in force divided by the baseline p95.",
+        "p95 latency of successful requests while the fault was in force divided by the "
+        "baseline p95 (failures count in the error rate, not here).",
     ),
     "delivered_ratio": (
         "delivered / offered",

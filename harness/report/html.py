@@ -6,12 +6,26 @@ from collections import Counter
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from harness import fmt
+from harness.measure.reconcile import KINDS
 from harness.record.model import RunRecord, Status
-from harness.report import charts, fmt
+from harness.report import charts
 from harness.report.glossary import GLOSSARY
 from harness.report.narrative import trial_story
 
-ICON = {"passed": "✓", "failed": "✗", "aborted": "⛔", "error": "!", "interrupted": "⏸"}
+ICON = {
+    "passed": "✓",
+    "inconclusive": "?",
+    "failed": "✗",
+    "aborted": "⛔",
+    "error": "!",
+    "interrupted": "⏸",
+}
+VERDICT_BADGE = {
+    "pass": ("passed", "✓ held"),
+    "fail": ("failed", "✗ broken"),
+    "inconclusive": ("inconclusive", "? inconclusive"),
+}
 METRIC_KEYS = [
     "time_to_detect",
     "time_to_recover",
@@ -54,6 +68,8 @@ def render(record: RunRecord) -> str:
             r=record,
             fmt=fmt,
             icon=ICON,
+            verdict_badge=VERDICT_BADGE,
+            kinds=KINDS,
             glossary=GLOSSARY,
             metric_keys=METRIC_KEYS,
             timeline_divs=timeline_divs,

@@ -44,6 +44,21 @@ def render(record: RunRecord) -> str:
                     f"{c.name} ({c.scope}): expected {c.expected}, observed {c.observed}"
                     for c in broken
                 )
+            elif trial.status is Status.INCONCLUSIVE:
+                # a failure, not a skip: CI must not read thin evidence as a pass
+                failures += 1
+                reasons = [e.message for e in trial.evidence] or [
+                    f"{c.name} ({c.scope}): {c.reason}"
+                    for c in trial.checks
+                    if c.verdict == "inconclusive"
+                ]
+                problem = ET.SubElement(
+                    case,
+                    "failure",
+                    message=f"inconclusive: {reasons[0] if reasons else 'too little evidence'}",
+                    type="Inconclusive",
+                )
+                problem.text = "\n".join(reasons)
             elif trial.status in (Status.ERROR, Status.INTERRUPTED):
                 errors += 1
                 problem = ET.SubElement(

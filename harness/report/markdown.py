@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from harness.record.model import RunRecord, ScenarioRecord, Status
-from harness.report import fmt
+from harness import fmt
+from harness.record.model import RunRecord, ScenarioRecord, Status, TrialRecord
 
 ICON = {
     Status.PASSED: "✅ passed",
+    Status.INCONCLUSIVE: "❔ inconclusive",
     Status.FAILED: "❌ failed",
     Status.ABORTED: "⛔ aborted",
     Status.ERROR: "⚠️ error",
@@ -44,12 +45,55 @@ def render(record: RunRecord, *, report_link: str | None = None) -> str:
         if c.verdict == "fail"
     ]
     tail = ["", "### Broken promises", "", *broken] if broken else []
+    unjudged = [
+        f"- **{s.name}** trial {t.index + 1}: "
+        + _cell(
+            "; ".join(e.message for e in t.evidence)
+            or "; ".join(
+                f"{c.name} ({c.scope}): {c.reason}" for c in t.checks if c.verdict == "inconclusive"
+            )
+        )
+        for s in record.scenarios
+        for t in s.trials
+        if t.status is Status.INCONCLUSIVE
+    ]
+    if unjudged:
+        tail += ["", "### Inconclusive (too little evidence for a verdict)", "", *unjudged]
+    recon = [_recon_row(s.name, t) for s in record.scenarios for t in s.trials if t.reconciliation]
+    if recon:
+        tail += [
+            "",
+            "### Orders and charges",
+            "",
+            "| scenario | trial | acknowledged | confirmed | charges | lost | double charges | "
+            "orphan charges | other |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+            *recon,
+        ]
     flaky = [s.name for s in record.scenarios if s.flaky]
     if flaky:
         tail += ["", f"**Flaky** (verdict differed between identical trials): {', '.join(flaky)}"]
     if report_link:
         tail += ["", f"Full report: {report_link}"]
     return "\n".join([*head, *rows, *tail]) + "\n"
+
+
+def _recon_row(name: str, t: TrialRecord) -> str:
+    r = t.reconciliation
+    assert r is not None
+    if r.error:
+        return f"| {_cell(name)} | {t.index + 1} | not reconciled: {_cell(r.error)} ||||||| |"
+    c = r.counts
+    other = ", ".join(
+        f"{k.replace('_', ' ')} {v}"
+        for k, v in c.items()
+        if v and k not in ("lost_orders", "double_charges", "orphan_charges")
+    )
+    return (
+        f"| {_cell(name)} | {t.index + 1} | {r.acknowledged} | {r.confirmed} | {r.charges} | "
+        f"{c.get('lost_orders', 0)} | {c.get('double_charges', 0)} | "
+        f"{c.get('orphan_charges', 0)} | {other or fmt.DASH} |"
+    )
 
 
 def _row(s: ScenarioRecord) -> str:

@@ -1,12 +1,14 @@
 """An incident-style narrative per trial, in the order a post-incident review uses: what was
-injected and when, when customers first saw errors, when the system detected it, when it
-recovered, how many requests and checkouts failed, what was promised. Generated from the
-record; nothing here is hand-written per scenario."""
+injected and when, when customers first saw it, when the system detected it, when it
+recovered, how many requests and checkouts failed, what was promised, and whether the evidence
+could carry a verdict. Every sentence is derived from the record's own figures and the trial's
+own tolerance (never a constant of its own), so the story cannot contradict the tables."""
 
 from __future__ import annotations
 
-from harness.record.model import FaultRecord, TrialRecord
-from harness.report import fmt
+from harness import fmt
+from harness.measure.reconcile import KINDS
+from harness.record.model import FaultRecord, Reconciliation, Tolerance, TrialRecord
 
 CHECKOUT_HINTS = ("checkout", "order", "pay")
 
@@ -19,38 +21,94 @@ def trial_story(trial: TrialRecord) -> list[str]:
             f"Before any fault the shop served {b.rps:.0f} requests/s to {b.users} users, "
             f"p95 {fmt.seconds(b.p95)}, error rate {fmt.rate(b.error_rate)}."
         )
+    tol = trial.tolerance
+    if tol is not None and tol.widened:
+        lines.append(f"The service was judged in wider windows: {tol.widened}.")
     for fault in sorted(trial.faults, key=lambda f: f.t_inject if f.t_inject is not None else 1e9):
-        lines.extend(fault_story(fault))
+        lines.extend(fault_story(fault, tol))
+    if trial.impact is not None and len([f for f in trial.faults if f.metrics.bad_units]) > 1:
+        lines.append(
+            f"Together the faults cost {trial.impact.errors} failed requests, each counted once, "
+            f"affecting {trial.impact.users_affected} users."
+        )
     if trial.abort is not None:
         lines.append(
             f"At {fmt.at(trial.abort.t)} the run was aborted ({trial.abort.reason}); every fault "
             "was reverted at once."
         )
-    failed = [c for c in trial.checks if c.verdict == "fail"]
-    if failed:
-        broken = "; ".join(
-            f"{c.name} ({c.scope}): expected {c.expected}, observed {c.observed}" for c in failed
-        )
-        lines.append(f"Promises broken: {broken}.")
-    elif trial.checks:
-        lines.append(f"All {len(trial.checks)} promises held.")
+    if trial.reconciliation is not None:
+        lines.append(_reconciliation_story(trial.reconciliation))
+    lines.extend(_verdict_story(trial))
     for rb in trial.rollbacks:
         if not rb.ok:
             lines.append(f"Reverting {rb.fault} failed: {rb.error}. Run `shopchaos recover`.")
     return lines
 
 
-def fault_story(f: FaultRecord) -> list[str]:
+def _verdict_story(trial: TrialRecord) -> list[str]:
+    out = []
+    if trial.interrupted:
+        out.append(
+            f"The trial was interrupted ({trial.interrupted}) before its end: its promises "
+            "were not judged."
+        )
+    elif trial.evidence:
+        reasons = "; ".join(e.message for e in trial.evidence)
+        out.append(f"The evidence was thin: {reasons}.")
+    failed = [c for c in trial.checks if c.verdict == "fail"]
+    unsure = [c for c in trial.checks if c.verdict == "inconclusive"]
+    if failed:
+        broken = "; ".join(
+            f"{c.name} ({c.scope}): expected {c.expected}, observed {c.observed}" for c in failed
+        )
+        out.append(f"Promises broken: {broken}.")
+    if unsure and not trial.interrupted:
+        out.append(
+            f"{len(unsure)} promise{'s' if len(unsure) > 1 else ''} could not be judged: "
+            + "; ".join(f"{c.name} ({c.scope}): {c.reason}" for c in unsure[:3])
+            + ("; …" if len(unsure) > 3 else "")
+            + "."
+        )
+    if trial.checks and not failed and not unsure:
+        out.append(f"All {len(trial.checks)} promises held.")
+    return out
+
+
+def fault_story(f: FaultRecord, tol: Tolerance | None = None) -> list[str]:
     if f.t_inject is None:
         return [f"{f.id} ({f.kind} on {f.target}) could not be applied: {f.apply_error}."]
     m = f.metrics
     if f.kind == "restore_from_backup":
         return [_dr_story(f)]
     out = [f"At {fmt.at(f.t_inject)} {_what(f)}."]
-    if m.time_to_detect is None:
-        out.append("No customer saw an error or a breach of the latency SLO.")
-    else:
-        out.append(f"Customers saw the first failure {fmt.seconds(m.time_to_detect)} later.")
+    out.extend(_detection_story(f, tol))
+    if f.t_revert is not None:
+        out.append(f"The fault was lifted at {fmt.at(f.t_revert)}.")
+    out.extend(_recovery_story(f))
+    out.extend(_errors_story(f))
+    if m.availability is not None and m.availability < 1:
+        out.append(f"Availability while it lasted: {fmt.rate(m.availability)}.")
+    factor = tol.p95_factor if tol is not None else None
+    if m.p95_inflation is not None and factor is not None and m.p95_inflation > factor:
+        out.append(
+            f"p95 latency of successful requests rose {fmt.ratio(m.p95_inflation)} "
+            f"({fmt.seconds(m.p95_during)}), above the tolerance of {fmt.ratio(factor)}."
+        )
+    return [" ".join(out)]
+
+
+def _detection_story(f: FaultRecord, tol: Tolerance | None) -> list[str]:
+    m = f.metrics
+    out = []
+    if m.recovery == "unknown":
+        out.append("There were no requests to judge this fault by.")
+    elif m.recovery == "no_impact":
+        out.append(f"No customer saw an error or a response slower than {_bound(tol)}.")
+    elif m.time_to_detect is not None:
+        out.append(
+            f"Customers saw the first failure or slow response "
+            f"{fmt.moment(m.time_to_detect, m.resolution_detect)} later."
+        )
     if m.lb_down_after is not None:
         up = (
             f", and back in rotation {fmt.seconds(m.lb_up_after)} after the fault began"
@@ -61,37 +119,74 @@ def fault_story(f: FaultRecord) -> list[str]:
             f"The load balancer took {f.target} out of rotation after "
             f"{fmt.seconds(m.lb_down_after)}{up}."
         )
-    if f.t_revert is not None:
-        out.append(f"The fault was lifted at {fmt.at(f.t_revert)}.")
+    return out
+
+
+def _recovery_story(f: FaultRecord) -> list[str]:
+    m = f.metrics
     ref = "the fault began" if f.self_healing else "it was lifted"
-    if m.time_to_recover is None:
-        out.append("Service did not get back within tolerance before the end of the trial.")
-    elif m.time_to_recover == 0 and m.errors == 0:
-        out.append("Service stayed within the steady-state tolerance throughout.")
-    else:
+    out = []
+    if m.recovery == "recovered":
         out.append(
-            f"Service was back within tolerance {fmt.seconds(m.time_to_recover)} after {ref}."
+            f"Service was back within tolerance, and stayed there, "
+            f"{fmt.moment(m.time_to_recover, m.resolution_recover)} after {ref}."
         )
-    if m.errors:
-        checkouts = sum(
-            n
-            for name, n in m.errors_by_request.items()
-            if any(h in name.lower() for h in CHECKOUT_HINTS)
-        )
-        share = (
-            f" ({fmt.rate(m.users_affected_share)} of the {m.users_active} active)"
-            if m.users_active
-            else ""
-        )
+    elif m.recovery == "never":
+        out.append("Service was still out of tolerance at the end of the trial.")
+    elif m.recovery == "cut":
+        out.append("Service was still out of tolerance when the next fault began.")
+    if m.confounded_by:
         out.append(
-            f"{m.errors} requests failed, {checkouts} of them checkouts, affecting "
-            f"{m.users_affected} users{share}."
+            f"It began while {', '.join(m.confounded_by)} had not recovered: its figures "
+            "include that impact."
         )
-    if m.availability is not None and m.availability < 1:
-        out.append(f"Availability while it lasted: {fmt.rate(m.availability)}.")
-    if m.p95_inflation is not None and m.p95_inflation >= 1.5:
-        out.append(f"p95 latency rose {fmt.ratio(m.p95_inflation)} ({fmt.seconds(m.p95_during)}).")
-    return [" ".join(out)]
+    return out
+
+
+def _errors_story(f: FaultRecord) -> list[str]:
+    m = f.metrics
+    if not m.errors:
+        return []
+    checkouts = sum(
+        n
+        for name, n in m.errors_by_request.items()
+        if any(h in name.lower() for h in CHECKOUT_HINTS)
+    )
+    share = (
+        f" ({fmt.rate(m.users_affected_share)} of the {m.users_active} active)"
+        if m.users_active
+        else ""
+    )
+    shared = (
+        f"; {m.shared_errors} of them fall in the impact of {', '.join(m.shared_with)} too"
+        if m.shared_errors
+        else ""
+    )
+    return [
+        f"{m.errors} requests failed, {checkouts} of them checkouts, affecting "
+        f"{m.users_affected} users{share}{shared}."
+    ]
+
+
+def _bound(tol: Tolerance | None) -> str:
+    if tol is None or tol.latency_bound is None:
+        return "the tolerance"
+    return (
+        f"{fmt.seconds(tol.latency_bound)} (the baseline p95 {fmt.TIMES} {tol.p95_factor:g} + "
+        f"{fmt.seconds(tol.p95_slack)})"
+    )
+
+
+def _reconciliation_story(r: Reconciliation) -> str:
+    if r.error is not None:
+        return f"Orders and charges could not be reconciled: {r.error}."
+    found = [f"{r.counts[k]} {k.replace('_', ' ')}" for k in KINDS if r.counts.get(k)]
+    tail = "; found " + ", ".join(found) if found else "; nothing lost, doubled or orphaned"
+    settled = "" if r.settled else " (some orders were still in flight when it was read)"
+    return (
+        f"Reconciliation: {r.acknowledged} checkouts acknowledged to customers, {r.confirmed} "
+        f"orders confirmed, {r.charges} charges captured{tail}{settled}."
+    )
 
 
 def _dr_story(f: FaultRecord) -> str:

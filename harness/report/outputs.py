@@ -3,6 +3,7 @@ per-request CSV timelines are written by the runner), and refresh reports/index.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from harness.record.model import RunRecord
@@ -16,10 +17,15 @@ def write_all(record: RunRecord, run_dir: Path) -> dict[str, Path]:
         "junit": run_dir / "junit.xml",
         "markdown": run_dir / "summary.md",
     }
-    out["html"].write_text(html.render(record), encoding="utf-8")
-    out["junit"].write_text(junit.render(record), encoding="utf-8")
-    out["markdown"].write_text(
-        markdown.render(record, report_link=f"{run_dir}/report.html"), encoding="utf-8"
-    )
+    _write(out["html"], html.render(record))
+    _write(out["junit"], junit.render(record))
+    _write(out["markdown"], markdown.render(record, report_link=f"{run_dir}/report.html"))
     out["index"] = write_index(run_dir.parent)
     return out
+
+
+def _write(path: Path, text: str) -> None:
+    """Whole or not at all: a report cut short by a signal is never left half written."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

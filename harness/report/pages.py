@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from harness import fmt
 from harness.record.model import RunRecord
-from harness.report import charts, fmt
+from harness.report import charts
 from harness.report.html import _env
 from harness.report.regress import Finding, _trial_values
 from harness.report.runs import scan

@@ -1,208 +1,155 @@
 """Check a trial against the scenario's `expect:` block: expected, observed, verdict.
 
-Fault-level expectations are checked for every fault of the scenario (scope "fault:<id>").
-A fault that caused no failed request has no time to detect: that passes ("no impact").
+A verdict is `pass` or `fail` only on sufficient evidence (docs/metrics.md); otherwise it is
+`inconclusive` with the reason: the trial's evidence problems, a figure with no data, a time
+within its resolution of the limit, a "never recovered" seen for less time than the limit.
+Each check declares what it needs: `fact` (a count that holds whatever the machine did:
+correctness, the fault was applied, the LB marked it down), `timing` (a latency or a rate
+measured on this machine), or `baseline` (a figure judged against the steady state: recovery,
+detection, errors per fault, ...). Pure functions over the trial record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
+from harness import fmt
 from harness.measure import reconcile
 from harness.record.model import Check, FaultRecord, Stats, TrialRecord
 from harness.scenario.schema import Scenario
 
+Needs = Literal["fact", "timing", "baseline"]
 Fmt = Callable[[float | None], str]
+_AFFECTS: dict[str, tuple[Needs, ...]] = {
+    "all": ("fact", "timing", "baseline"),
+    "timing": ("timing", "baseline"),
+    "baseline": ("baseline",),
+}
 
 
-def fmt_seconds(v: float | None) -> str:
-    if v is None:
-        return "-"
-    return f"{v * 1000:.0f}ms" if v < 1 else f"{v:.2f}s"
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    scope: str
+    limit: float
+    at_most: bool
+    fmt: Fmt
+    needs: Needs
 
 
-def fmt_rate(v: float | None) -> str:
-    return "-" if v is None else f"{v * 100:.2f}%"
+def _blocked(trial: TrialRecord, needs: Needs) -> str | None:
+    """The first evidence problem that takes this kind of check away, if any."""
+    for e in trial.evidence:
+        if needs in _AFFECTS[e.affects]:
+            return e.message
+    return None
 
 
-def fmt_plain(v: float | None) -> str:
-    return "-" if v is None else f"{v:g}"
-
-
-def _at_most(
-    name: str,
-    scope: str,
-    limit: float,
+def _check(
+    s: _Spec,
+    trial: TrialRecord,
     value: float | None,
-    fmt: Callable[[float | None], str],
     *,
+    observed: str | None = None,
+    resolution: float | None = None,
     missing: str = "no data",
-    missing_passes: bool = False,
 ) -> Check:
-    if value is None:
-        verdict = "pass" if missing_passes else "fail"
+    sign = "<=" if s.at_most else ">="
+    expected = f"{sign} {s.fmt(s.limit)}"
+    base = {"name": s.name, "scope": s.scope, "expected": expected, "limit": s.limit}
+    shown = observed if observed is not None else s.fmt(value)
+    if (why := _blocked(trial, s.needs)) is not None:
         return Check(
-            name=name,
-            scope=scope,
-            expected=f"<= {fmt(limit)}",
-            observed=missing,
-            verdict=verdict,
-            limit=limit,
+            **base,
+            observed=shown if value is not None else missing,
+            verdict="inconclusive",
+            reason=why,
+            value=value,
         )
-    return Check(
-        name=name,
-        scope=scope,
-        expected=f"<= {fmt(limit)}",
-        observed=fmt(value),
-        verdict="pass" if value <= limit + 1e-12 else "fail",
-        limit=limit,
-        value=value,
-    )
-
-
-def _at_least(
-    name: str, scope: str, limit: float, value: float | None, fmt: Callable[[float | None], str]
-) -> Check:
     if value is None:
         return Check(
-            name=name,
-            scope=scope,
-            expected=f">= {fmt(limit)}",
-            observed="no data",
-            verdict="fail",
-            limit=limit,
+            **base, observed=missing, verdict="inconclusive", reason=f"{missing}: nothing to judge"
         )
-    return Check(
-        name=name,
-        scope=scope,
-        expected=f">= {fmt(limit)}",
-        observed=fmt(value),
-        verdict="pass" if value >= limit - 1e-12 else "fail",
-        limit=limit,
-        value=value,
-    )
+    return Check(**base, observed=shown, value=value, **_compare(s, value, resolution))
+
+
+def _compare(s: _Spec, value: float, resolution: float | None) -> dict[str, str | None]:
+    """pass / fail, or inconclusive when the figure is within its resolution of the limit.
+    The truth of a time figure lies within [value - resolution, value]."""
+    eps = 1e-12
+    if s.at_most:
+        if value <= s.limit + eps:
+            return {"verdict": "pass", "reason": None}
+        if resolution is not None and value - resolution <= s.limit + eps:
+            return {
+                "verdict": "inconclusive",
+                "reason": f"{fmt.moment(value, resolution)} is within its resolution of the "
+                f"limit {s.fmt(s.limit)} (raise the request rate, or the limit)",
+            }
+        return {"verdict": "fail", "reason": None}
+    return {"verdict": "pass" if value >= s.limit - eps else "fail", "reason": None}
 
 
 def check_trial(scenario: Scenario, trial: TrialRecord) -> list[Check]:
     e = scenario.expect
     checks: list[Check] = []
     overall = trial.overall
-    if overall is not None:
-        if e.max_error_rate is not None:
-            checks.append(
-                _at_most("max_error_rate", "run", e.max_error_rate, overall.error_rate, fmt_rate)
-            )
-        if e.max_p95 is not None:
-            checks.append(_at_most("max_p95", "run", e.max_p95, overall.p95, fmt_seconds))
+    if e.max_error_rate is not None:
+        s = _Spec("max_error_rate", "run", e.max_error_rate, True, fmt.rate, "timing")
+        checks.append(_check(s, trial, overall.error_rate if overall else None))
+    if e.max_p95 is not None:
+        s = _Spec("max_p95", "run", e.max_p95, True, fmt.seconds, "timing")
+        checks.append(_check(s, trial, overall.p95 if overall else None))
     for name, req in e.requests.items():
-        found = next((s for s in trial.by_request if s.name == name), None)
-        checks.extend(_request_checks(name, req.max_error_rate, req.max_p95, found))
+        found = next((st for st in trial.by_request if st.name == name), None)
+        checks.extend(_request_checks(trial, name, req.max_error_rate, req.max_p95, found))
     for fault in trial.faults:
-        checks.extend(_fault_checks(scenario, fault))
+        checks.extend(_fault_checks(scenario, trial, fault))
     checks.extend(_correctness_checks(scenario, trial))
     return checks
 
 
-def _dr_checks(scenario: Scenario, fault: FaultRecord, scope: str) -> list[Check]:
-    """RTO and RPO of a restore_from_backup fault (the DR drill)."""
-    if fault.kind != "restore_from_backup":
-        return []
-    e = scenario.expect
-    out: list[Check] = []
-    for name, key, fmt in (
-        ("max_rto", "rto", fmt_seconds),
-        ("max_rpo_seconds", "rpo_seconds", fmt_seconds),
-        ("max_rpo_orders", "rpo_orders", fmt_plain),
-    ):
-        limit = getattr(e, name)
-        if limit is not None:
-            value = fault.details.get(key)
-            out.append(
-                _at_most(
-                    name,
-                    scope,
-                    float(limit),
-                    float(value) if isinstance(value, (int, float)) else None,
-                    fmt,
-                    missing="never" if key == "rto" else "no data",
-                )
-            )
-    return out
-
-
-def _correctness_checks(scenario: Scenario, trial: TrialRecord) -> list[Check]:
-    out = []
-    rec = trial.reconciliation
-    for name in reconcile.KINDS:
-        limit = getattr(scenario.expect, name)
-        if limit is None:
-            continue
-        if rec is None or rec.error is not None:
-            why = rec.error if rec is not None and rec.error else "not reconciled"
-            out.append(
-                Check(
-                    name=name,
-                    scope="run",
-                    expected=f"<= {limit}",
-                    observed=why,
-                    verdict="fail",
-                    limit=limit,
-                )
-            )
-            continue
-        value = rec.counts.get(name, 0)
-        examples = rec.examples.get(name, [])
-        seen = f"{value}" + (f" (e.g. {', '.join(examples[:3])})" if examples else "")
-        out.append(
-            Check(
-                name=name,
-                scope="run",
-                expected=f"<= {limit}",
-                observed=seen,
-                verdict="pass" if value <= limit else "fail",
-                limit=limit,
-                value=value,
-            )
-        )
-    return out
-
-
 def _request_checks(
-    name: str, max_error_rate: float | None, max_p95: float | None, found: Stats | None
+    trial: TrialRecord,
+    name: str,
+    max_error_rate: float | None,
+    max_p95: float | None,
+    found: Stats | None,
 ) -> list[Check]:
     scope = f"request:{name}"
+    missing = f"no request named {name!r} was made"
     out = []
     if max_error_rate is not None:
-        out.append(
-            _at_most(
-                "max_error_rate",
-                scope,
-                max_error_rate,
-                found.error_rate if found else None,
-                fmt_rate,
-                missing="no such request",
-            )
-        )
+        s = _Spec("max_error_rate", scope, max_error_rate, True, fmt.rate, "timing")
+        out.append(_check(s, trial, found.error_rate if found else None, missing=missing))
     if max_p95 is not None:
-        out.append(
-            _at_most(
-                "max_p95",
-                scope,
-                max_p95,
-                found.p95 if found else None,
-                fmt_seconds,
-                missing="no such request",
-            )
-        )
+        s = _Spec("max_p95", scope, max_p95, True, fmt.seconds, "timing")
+        out.append(_check(s, trial, found.p95 if found else None, missing=missing))
     return out
-
-
-def _ratio(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f}x"
 
 
 def _count(v: float | None) -> str:
-    return "-" if v is None else f"{v:.0f}"
+    return fmt.DASH if v is None else f"{v:.0f}"
+
+
+def _plain(v: float | None) -> str:
+    return fmt.DASH if v is None else f"{v:.2f}"
+
+
+def _impact_count(f: FaultRecord, n: int) -> float | None:
+    """A count over the impact: 0 with no impact, none when there is no evidence at all."""
+    return None if f.metrics.recovery == "unknown" else float(n)
+
+
+def _users_share(f: FaultRecord) -> float | None:
+    m = f.metrics
+    if m.recovery == "unknown":
+        return None
+    if m.recovery == "no_impact" or m.users_affected == 0:
+        return 0.0
+    return m.users_affected_share
 
 
 # (expectation, the metric it bounds, how it reads, at most (True) or at least (False))
@@ -210,27 +157,21 @@ _FAULT_LIMITS: list[tuple[str, Callable[[FaultRecord], float | None], Fmt, bool]
     (
         "max_error_rate_during_fault",
         lambda f: None if f.metrics.availability is None else 1 - f.metrics.availability,
-        fmt_rate,
+        fmt.rate,
         True,
     ),
-    ("min_availability", lambda f: f.metrics.availability, fmt_rate, False),
-    ("max_p95_inflation", lambda f: f.metrics.p95_inflation, _ratio, True),
-    ("max_errors_per_fault", lambda f: f.metrics.errors, _count, True),
-    (
-        "max_users_affected",
-        lambda f: f.metrics.users_affected_share if f.metrics.users_active else 0.0,
-        fmt_rate,
-        True,
-    ),
-    ("min_delivered_ratio", lambda f: f.metrics.delivered_ratio, fmt_plain, False),
+    ("min_availability", lambda f: f.metrics.availability, fmt.rate, False),
+    ("max_p95_inflation", lambda f: f.metrics.p95_inflation, fmt.ratio, True),
+    ("max_errors_per_fault", lambda f: _impact_count(f, f.metrics.errors), _count, True),
+    ("max_users_affected", _users_share, fmt.rate, True),
+    ("min_delivered_ratio", lambda f: f.metrics.delivered_ratio, _plain, False),
 ]
 
 
-def _fault_checks(scenario: Scenario, fault: FaultRecord) -> list[Check]:
+def _fault_checks(scenario: Scenario, trial: TrialRecord, fault: FaultRecord) -> list[Check]:
     e = scenario.expect
-    m = fault.metrics
     scope = f"fault:{fault.id}"
-    if fault.t_inject is None:
+    if fault.t_inject is None or fault.apply_error:
         return [
             Check(
                 name="applied",
@@ -241,56 +182,150 @@ def _fault_checks(scenario: Scenario, fault: FaultRecord) -> list[Check]:
             )
         ]
     out: list[Check] = []
-    for name, value, fmt, at_most in _FAULT_LIMITS:
+    for name, value, how, at_most in _FAULT_LIMITS:
         limit = getattr(e, name)
         if limit is not None:
-            check = _at_most if at_most else _at_least
-            out.append(check(name, scope, float(limit), value(fault), fmt))
+            s = _Spec(name, scope, float(limit), at_most, how, "baseline")
+            out.append(_check(s, trial, value(fault)))
     if e.max_time_to_detect is not None:
-        out.append(
-            _at_most(
-                "max_time_to_detect",
-                scope,
-                e.max_time_to_detect,
-                m.time_to_detect,
-                fmt_seconds,
-                missing="no impact",
-                missing_passes=True,
-            )
-        )
+        out.append(_detect_check(trial, fault, e.max_time_to_detect))
     if e.max_time_to_recover is not None:
-        out.append(
-            _at_most(
-                "max_time_to_recover",
-                scope,
-                e.max_time_to_recover,
-                m.time_to_recover,
-                fmt_seconds,
-                missing="never recovered",
-            )
-        )
+        out.append(_recover_check(trial, fault, e.max_time_to_recover))
     if e.recovers:
-        ok = m.time_to_recover is not None
-        out.append(
-            Check(
-                name="recovers",
-                scope=scope,
-                expected="recovers",
-                observed=fmt_seconds(m.time_to_recover) if ok else "never recovered",
-                verdict="pass" if ok else "fail",
-            )
-        )
-    out.extend(_dr_checks(scenario, fault, scope))
+        out.append(_recovers_check(trial, fault))
+    out.extend(_dr_checks(scenario, trial, fault, scope))
     if e.lb_marks_down:
-        ok = m.lb_down_after is not None
-        out.append(
-            Check(
-                name="lb_marks_down",
-                scope=scope,
-                expected="LB marks it down",
-                observed=f"after {fmt_seconds(m.lb_down_after)}" if ok else "never",
-                verdict="pass" if ok else "fail",
-                value=m.lb_down_after,
-            )
+        out.append(_lb_check(trial, fault, scope))
+    return out
+
+
+def _detect_check(trial: TrialRecord, f: FaultRecord, limit: float) -> Check:
+    m = f.metrics
+    s = _Spec("max_time_to_detect", f"fault:{f.id}", limit, True, fmt.seconds, "baseline")
+    if m.recovery == "no_impact":
+        return _check(s, trial, 0.0, observed="no impact")
+    if m.time_to_detect is None:
+        return _check(s, trial, None, missing=fmt.detection(m.recovery, None, None))
+    shown = fmt.moment(m.time_to_detect, m.resolution_detect)
+    return _check(s, trial, m.time_to_detect, observed=shown, resolution=m.resolution_detect)
+
+
+def _observed_for(trial: TrialRecord, f: FaultRecord) -> float | None:
+    """How long after the recovery reference the trial kept watching this fault."""
+    m = f.metrics
+    if m.recovery_reference is None or m.span_end is None:
+        return None
+    return m.span_end - m.recovery_reference
+
+
+def _recover_check(trial: TrialRecord, f: FaultRecord, limit: float) -> Check:
+    m = f.metrics
+    s = _Spec("max_time_to_recover", f"fault:{f.id}", limit, True, fmt.seconds, "baseline")
+    if m.recovery in ("never", "cut"):
+        watched = _observed_for(trial, f)
+        words = fmt.recovery(m.recovery, None, None)
+        if watched is not None and watched > limit:
+            # it stayed out of tolerance for longer than the limit: broken, whatever came later
+            return _check(s, trial, watched, observed=f"{words} ({fmt.seconds(watched)} watched)")
+        return _check(
+            s, trial, None, missing=f"{words}, but only {fmt.seconds(watched)} was watched"
         )
+    if m.recovery == "unknown" or m.time_to_recover is None:
+        return _check(s, trial, None, missing=fmt.recovery(m.recovery, None, None))
+    shown = fmt.recovery(m.recovery, m.time_to_recover, m.resolution_recover)
+    return _check(s, trial, m.time_to_recover, observed=shown, resolution=m.resolution_recover)
+
+
+def _recovers_check(trial: TrialRecord, f: FaultRecord) -> Check:
+    m = f.metrics
+    base = {"name": "recovers", "scope": f"fault:{f.id}", "expected": "recovers"}
+    shown = fmt.recovery(m.recovery, m.time_to_recover, m.resolution_recover)
+    if (why := _blocked(trial, "baseline")) is not None:
+        return Check(**base, observed=shown, verdict="inconclusive", reason=why)
+    if m.recovery in ("recovered", "no_impact"):
+        return Check(**base, observed=shown, verdict="pass")
+    if m.recovery == "never":
+        return Check(**base, observed=shown, verdict="fail")
+    reason = (
+        "the next fault began before it recovered"
+        if m.recovery == "cut"
+        else "no requests to judge it by"
+    )
+    return Check(**base, observed=shown, verdict="inconclusive", reason=reason)
+
+
+def _lb_check(trial: TrialRecord, f: FaultRecord, scope: str) -> Check:
+    m = f.metrics
+    base = {"name": "lb_marks_down", "scope": scope, "expected": "LB marks it down"}
+    if len(f.lb_servers) != 1:
+        return Check(
+            **base,
+            observed=f"{len(f.lb_servers)} LB servers hit",
+            verdict="inconclusive",
+            reason="the LB's view is followed for a fault that hits exactly one server of "
+            "the load balancer's backend",
+        )
+    if m.lb_down_after is not None:
+        return Check(
+            **base,
+            observed=f"after {fmt.seconds(m.lb_down_after)}",
+            verdict="pass",
+            value=m.lb_down_after,
+        )
+    if (why := _blocked(trial, "fact")) is not None:
+        return Check(**base, observed="never", verdict="inconclusive", reason=why)
+    return Check(**base, observed="never", verdict="fail")
+
+
+def _dr_checks(
+    scenario: Scenario, trial: TrialRecord, fault: FaultRecord, scope: str
+) -> list[Check]:
+    """RTO and RPO of a restore_from_backup fault (the DR drill)."""
+    if fault.kind != "restore_from_backup":
+        return []
+    e = scenario.expect
+    out: list[Check] = []
+    for name, key, how, needs in (
+        ("max_rto", "rto", fmt.seconds, "timing"),
+        ("max_rpo_seconds", "rpo_seconds", fmt.seconds, "fact"),
+        ("max_rpo_orders", "rpo_orders", _count, "fact"),
+    ):
+        limit = getattr(e, name)
+        if limit is None:
+            continue
+        s = _Spec(name, scope, float(limit), True, how, needs)  # type: ignore[arg-type]
+        raw = fault.details.get(key)
+        value = float(raw) if isinstance(raw, (int, float)) else None
+        if value is None and key == "rto":
+            out.append(_rto_never(trial, fault, s))
+        else:
+            out.append(_check(s, trial, value))
+    return out
+
+
+def _rto_never(trial: TrialRecord, fault: FaultRecord, s: _Spec) -> Check:
+    destroyed = fault.details.get("destroyed_at")
+    end = trial.phases.end if trial.phases else None
+    if isinstance(destroyed, (int, float)) and end is not None and end - destroyed > s.limit:
+        watched = end - float(destroyed)
+        return _check(s, trial, watched, observed=f"never ({fmt.seconds(watched)} watched)")
+    return _check(s, trial, None, missing="never, watched for less than the limit")
+
+
+def _correctness_checks(scenario: Scenario, trial: TrialRecord) -> list[Check]:
+    out = []
+    rec = trial.reconciliation
+    for name in reconcile.KINDS:
+        limit = getattr(scenario.expect, name)
+        if limit is None:
+            continue
+        s = _Spec(name, "run", float(limit), True, _count, "fact")
+        if rec is None or rec.error is not None:
+            why = rec.error if rec is not None and rec.error else "not reconciled"
+            out.append(_check(s, trial, None, missing=why))
+            continue
+        value = rec.counts.get(name, 0)
+        examples = rec.examples.get(name, [])
+        seen = f"{value}" + (f" (e.g. {', '.join(examples[:3])})" if examples else "")
+        out.append(_check(s, trial, float(value), observed=seen))
     return out

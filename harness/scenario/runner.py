@@ -21,16 +21,22 @@ from typing import Protocol
 import harness
 from harness import tools
 from harness.errors import HarnessError, InputError, Interrupted, Problem, StackError
+from harness.exit_codes import STATUS_EXIT, Exit, exit_code_for
+from harness.measure.assess import assess
+from harness.measure.observations import TrialObservations
 from harness.measure.trials import distributions, flaky
 from harness.platforms.base import Platform, Progress, StackOptions
 from harness.reconciliation.sources import reconcile_trial
 from harness.record import io as record_io
 from harness.record import model as rec
 from harness.recover import recover
-from harness.scenario.evaluate import evaluate, write_timeline_csv
 from harness.scenario.loader import LoadedScenario
 from harness.scenario.schema import Scenario
-from harness.scenario.trial import LiveState, TrialData, TrialEnv, run_trial
+from harness.scenario.settings import assess_settings
+from harness.scenario.trial import LiveState, TrialEnv, run_trial
+from harness.scenario.trial_record import to_record, write_timeline_csv
+from harness.scenario.verdict import judge
+from harness.signals import shielded
 
 
 class RunUI(Protocol):
@@ -90,6 +96,7 @@ def run(
         argv=opts.argv,
     )
     started_stack = False
+    record_io.write(record, run_dir)  # from the first instant: a killed run still leaves this
     try:
         for i, ls in enumerate(loaded):
             ui.scenario_start(ls.scenario, i, len(loaded))
@@ -98,20 +105,27 @@ def run(
             record.scenarios.append(scenario_rec)
             record_io.write(record, run_dir)
         record.status = rec.Status.worst([s.status for s in record.scenarios])
+        record.exit_code = int(STATUS_EXIT[record.status])
     except KeyboardInterrupt as e:
-        raise Interrupted("interrupted (Ctrl-C); every fault was reverted") from e
-    except Interrupted:
+        record.status, record.exit_code = rec.Status.INTERRUPTED, int(Exit.INTERRUPTED)
+        raise Interrupted(
+            "interrupted (Ctrl-C); every fault was reverted", signal="SIGINT", run_dir=run_dir
+        ) from e
+    except Interrupted as e:
+        record.status, record.exit_code = rec.Status.INTERRUPTED, int(Exit.INTERRUPTED)
+        e.run_dir = run_dir
         raise
-    except HarnessError:
-        record.status = rec.Status.ERROR
+    except HarnessError as e:
+        record.status, record.exit_code = rec.Status.ERROR, int(exit_code_for(e))
         raise
     finally:
-        record.finished_at = time.time()
-        record_io.write(record, run_dir)
-        keep = opts.keep_stack if opts.keep_stack is not None else not started_stack
-        if not keep:
-            ui.progress("taking the stack down (this run started it)")
-            platform.down(ui.progress)
+        with shielded():  # a second signal cannot lose the record or leave the stack half down
+            record.finished_at = time.time()
+            record_io.write(record, run_dir)
+            keep = opts.keep_stack if opts.keep_stack is not None else not started_stack
+            if not keep:
+                ui.progress("taking the stack down (this run started it)")
+                platform.down(ui.progress)
     return record, run_dir
 
 
@@ -149,6 +163,7 @@ def _run_scenario(
                 )
             ],
         )
+    settings = assess_settings(sc)
     for k in range(n):
         ui.trial_start(k, n)
         _ensure_healthy(platform, ui.progress)
@@ -161,33 +176,27 @@ def _run_scenario(
             on_live=ui.live,
             time_scale=opts.time_scale,
         )
-        data = TrialData(seed=base_seed + k, started_at=time.time())
-        interrupted: BaseException | None = None
-        try:
-            run_trial(sc, env, data, k)
-        except (KeyboardInterrupt, Interrupted) as e:
-            interrupted = e
-        except HarnessError as e:
-            data.errors.append(str(e))
-            data.finished_at = data.finished_at or time.time()
+        obs = run_trial(sc, env, k, base_seed + k)
         options = platform.options()
-        recon = _reconcile(platform, data, ui) if interrupted is None else None
-        trial = evaluate(sc, data, k, options.model_dump() if options else {}, recon)
-        if data.requests:
-            csv_file = run_dir / "timelines" / f"{sc.name}-{k + 1}.csv.gz"
-            csv_path = write_timeline_csv(data, csv_file)
+        recon = _reconcile(platform, obs, ui) if obs.interrupted is None else None
+        metrics = assess(settings, obs)
+        stack = options.model_dump() if options else {}
+        trial = judge(sc, to_record(k, obs, metrics, settings, stack, recon))
+        if obs.requests:
+            csv_path = write_timeline_csv(obs, run_dir / "timelines" / f"{sc.name}-{k + 1}.csv.gz")
             trial = trial.model_copy(update={"timeline_csv": str(csv_path.relative_to(run_dir))})
-        if interrupted is not None:
-            trial = trial.model_copy(update={"status": rec.Status.INTERRUPTED})
         if (warning := load_warning(trial)) is not None:
             ui.progress(f"warning: {warning}")
             trial = trial.model_copy(update={"warnings": [*trial.warnings, warning]})
         trials.append(trial)
         srec = _summarise(srec, trials)
         ui.trial_done(trial)
-        if interrupted is not None:
+        if obs.interrupted is not None:
             record.scenarios.append(srec)
-            raise interrupted
+            raise Interrupted(
+                f"interrupted ({obs.interrupted}); every fault was reverted",
+                signal=obs.interrupted,
+            )
         record_io.write(record.model_copy(update={"scenarios": [*record.scenarios, srec]}), run_dir)
     return srec
 
@@ -216,16 +225,16 @@ def _load_ceiling() -> float | None:
         return None
 
 
-def _reconcile(platform: Platform, data: TrialData, ui: RunUI) -> rec.Reconciliation | None:
+def _reconcile(platform: Platform, obs: TrialObservations, ui: RunUI) -> rec.Reconciliation | None:
     """Compare the customers' ledger with the shop's orders and the provider's charges."""
-    if platform.spec.reconciliation is None or data.phases is None:
+    if platform.spec.reconciliation is None or obs.phases is None:
         return None
     try:
         result, settled, waited = reconcile_trial(
             platform.spec,
             platform.endpoints(),
-            data.ledger,
-            since=data.phases.t0 - 1.0,
+            list(obs.ledger),
+            since=obs.phases.t0 - 1.0,
             progress=ui.progress,
         )
     except HarnessError as e:

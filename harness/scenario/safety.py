@@ -2,30 +2,26 @@
 Ctrl-C or SIGTERM.
 
 AppliedFaults keeps what is in force and reverts it in `finally` (each revert on its own, so one
-failing revert does not stop the others; failures are recorded, never swallowed silently).
-`signals_raise()` turns SIGTERM (and SIGHUP) into an exception in the main thread, so they unwind
-through the same `finally` as Ctrl-C does.
+failing revert does not stop the others; failures are recorded, never swallowed silently),
+shielded from signals (harness/signals.py).
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from types import FrameType
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from harness.errors import Interrupted
-from harness.faults.base import Fault
+from harness.faults.registry import BuiltFault
+from harness.measure.observations import FaultObservation, RollbackEntry
+from harness.signals import shielded
 
 
 @dataclass
-class Window:
-    """When one fault was in force (times are absolute, time.time())."""
+class _Window:
+    """When one fault was in force (absolute times), while the trial runs."""
 
-    fault: Fault
+    built: BuiltFault
     t_apply_called: float | None = None
     t_inject: float | None = None
     t_revert_called: float | None = None
@@ -33,102 +29,94 @@ class Window:
     apply_error: str | None = None
     revert_error: str | None = None
 
+    def observed(self) -> FaultObservation:
+        details: Mapping[str, float | int | str] = {}
+        if self.built.details is not None:
+            try:
+                details = dict(self.built.details())
+            except Exception as e:  # a report must never lose the trial
+                details = {"details_error": f"{type(e).__name__}: {e}"[:300]}
+        return FaultObservation(
+            meta=self.built.meta,
+            t_apply_called=self.t_apply_called,
+            t_inject=self.t_inject,
+            t_revert_called=self.t_revert_called,
+            t_revert=self.t_revert,
+            apply_error=self.apply_error,
+            revert_error=self.revert_error,
+            details=details,
+        )
 
-@dataclass
-class RollbackEntry:
-    fault: str
-    t: float
-    ok: bool
-    error: str | None = None
 
-
-@dataclass
 class AppliedFaults:
-    windows: dict[str, Window] = field(default_factory=dict)
-    rollbacks: list[RollbackEntry] = field(default_factory=list)
-    _active: list[str] = field(default_factory=list)
+    """The faults of one trial: applies, reverts on schedule, and reverts what is left.
 
-    def apply(self, fault: Fault) -> Window:
-        w = self.windows.setdefault(fault.id, Window(fault))
-        self._active.append(fault.id)  # before apply(): a half-applied fault is reverted too
-        w.t_apply_called = time.time()
-        try:
-            fault.apply()
-        except Exception as e:
-            w.apply_error = f"{type(e).__name__}: {e}"
-            raise
-        finally:
-            w.t_inject = time.time()
-        return w
+    A fault is active from the moment apply() is called (a half-applied fault is reverted too)
+    until a revert() of it succeeded; a failed or interrupted revert leaves it active, so
+    revert_all() tries it again. Applies and reverts run shielded: Ctrl-C or SIGTERM arriving
+    meanwhile is delivered once the call returns, never halfway through a revert.
+    """
+
+    def __init__(self, faults: list[BuiltFault] | None = None) -> None:
+        self._windows: dict[str, _Window] = {}
+        self._active: list[str] = []
+        self.rollbacks: list[RollbackEntry] = []
+        for built in faults or []:
+            self._windows[built.meta.id] = _Window(built)
+
+    def apply(self, built: BuiltFault) -> None:
+        w = self._windows.setdefault(built.meta.id, _Window(built))
+        with shielded():
+            self._active.append(built.meta.id)  # before apply(): a half-applied fault counts
+            w.t_apply_called = time.time()
+            try:
+                built.fault.apply()
+            except Exception as e:
+                w.apply_error = f"{type(e).__name__}: {e}"
+                raise
+            finally:
+                w.t_inject = time.time()
 
     def revert(self, fault_id: str) -> None:
+        """Revert one fault now (its scheduled end). On failure it stays active and raises."""
         if fault_id not in self._active:
             return
-        w = self.windows[fault_id]
-        w.t_revert_called = time.time()
-        try:
-            w.fault.revert()
-        except Exception as e:
-            w.revert_error = f"{type(e).__name__}: {e}"
-            raise
-        finally:
+        w = self._windows[fault_id]
+        with shielded():
+            if w.t_revert_called is None:
+                w.t_revert_called = time.time()
+            try:
+                w.built.fault.revert()
+            except Exception as e:
+                w.revert_error = f"{type(e).__name__}: {e}"
+                raise
             w.t_revert = time.time()
+            w.revert_error = None
             self._active.remove(fault_id)
 
     @property
     def active(self) -> list[str]:
         return list(self._active)
 
-    def revert_all(self) -> list[RollbackEntry]:
-        """Revert everything still in force, newest first. Never raises; records failures."""
+    def revert_all(self, attempts: int = 2) -> list[RollbackEntry]:
+        """Revert everything still in force, newest first, each on its own (one failure does
+        not skip the others), each tried `attempts` times. Never raises; records failures."""
         done: list[RollbackEntry] = []
         with shielded():
             for fault_id in reversed(list(self._active)):
-                try:
-                    self.revert(fault_id)  # removes it from the active list, even on failure
-                    entry = RollbackEntry(fault_id, time.time(), True)
-                except Exception as e:  # a rollback must try every fault
-                    entry = RollbackEntry(fault_id, time.time(), False, f"{type(e).__name__}: {e}")
+                entry = RollbackEntry(fault_id, time.time(), False, "not tried")
+                for _ in range(attempts):
+                    try:
+                        self.revert(fault_id)
+                        entry = RollbackEntry(fault_id, time.time(), True)
+                        break
+                    except Exception as e:  # a rollback must try every fault
+                        entry = RollbackEntry(
+                            fault_id, time.time(), False, f"{type(e).__name__}: {e}"
+                        )
                 done.append(entry)
         self.rollbacks.extend(done)
         return done
 
-
-@contextmanager
-def shielded() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM/SIGHUP until the block ends (a second Ctrl-C cannot cut a rollback
-    short); a signal that arrived meanwhile is delivered, and raises, afterwards."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-@contextmanager
-def signals_raise() -> Iterator[None]:
-    """While inside: SIGINT, SIGTERM and SIGHUP raise in the main thread, so they unwind
-    through the same `finally` as any error. SIGINT is installed explicitly: a process started
-    in the background of a non-interactive shell (a CI job) inherits SIGINT as ignored, and
-    Python keeps it ignored - Ctrl-C would then do nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(f"received {signal.Signals(signum).name}; reverting faults")
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
-    old[signal.SIGINT] = signal.signal(signal.SIGINT, interrupt)
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
+    def observed(self) -> tuple[FaultObservation, ...]:
+        return tuple(w.observed() for w in self._windows.values())

@@ -96,6 +96,35 @@ class Recovery(_Strict):
     horizon: Duration = Field(default=3.0, gt=0, description="for delivered/offered")
 
 
+class Evidence(_Strict):
+    """How much evidence a verdict needs (docs/metrics.md, "Evidence before a verdict")."""
+
+    baseline_min_requests: PositiveInt = Field(
+        default=50, description="successful baseline requests needed to define the steady state"
+    )
+    baseline_max_error_rate: float = Field(
+        default=0.02, ge=0, le=1, description="a baseline with more errors is not healthy"
+    )
+    baseline_max_unsteady: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="share of the baseline's own windows that may be out of its tolerance",
+    )
+    max_load_cpu: float = Field(
+        default=0.9, gt=0, description="cores the load process may use on average"
+    )
+    max_loop_lag: Duration = Field(
+        default=0.1, gt=0, description="the load generator's event-loop lag (worst 1 s p99)"
+    )
+    max_harness_lag: Duration = Field(
+        default=0.25, gt=0, description="how late the harness's 0.5 s sampler may wake"
+    )
+    max_host_load: float = Field(
+        default=6.0, gt=0, description="the host's 1-minute load average per core"
+    )
+
+
 class RequestExpectation(_Strict):
     max_error_rate: float | None = Field(default=None, ge=0, le=1)
     max_p95: Duration | None = Field(default=None, gt=0)
@@ -164,6 +193,7 @@ class Scenario(_Strict):
     phases: Phases = Phases()
     faults: list[AnyFault] = Field(default_factory=list)
     recovery: Recovery = Recovery()
+    evidence: Evidence = Evidence()
     expect: Expectations = Expectations()
     abort: list[AbortCondition] = Field(default_factory=list)
     repeat: PositiveInt = 1

@@ -1,5 +1,6 @@
 """One trial of a scenario against a running stack: load, probes, the fault schedule, abort
-conditions, and the revert guarantee. Returns the raw timeline; evaluate.py measures it.
+conditions, and the revert guarantee. Returns what it observed (measure/observations.py);
+assess() measures it.
 
 Phases (docs/scenarios.md): warm-up (load runs, nothing measured) -> baseline (the steady-state
 window) -> faults (each at its offset, for its duration) -> observe (after the last fault ends).
@@ -11,30 +12,22 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import FaultError, LoadError, RunAborted
+from harness.errors import FaultError, HarnessError, Interrupted, LoadError
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.faults import registry
-from harness.faults.base import Fault, FaultContext
+from harness.faults.base import FaultContext
+from harness.faults.registry import BuiltFault
 from harness.load.process import LoadConfig, LoadProcess
-from harness.load.wire import LedgerEntry
 from harness.measure.live import BreachTracker, RollingWindow
-from harness.measure.timeline import BackendEvent, ProbeSample, RequestRecord
+from harness.measure.observations import LagSample, PhaseTimes, TrialObservations
 from harness.platforms.base import Endpoints, Platform, Progress
-from harness.probes import EntryProbe, LbProbe
-from harness.scenario.safety import AppliedFaults, RollbackEntry, Window, signals_raise
+from harness.probes import EntryProbe, HostProbe, LbProbe
+from harness.scenario.safety import AppliedFaults
 from harness.scenario.schema import AbortCondition, Scenario
-
-
-@dataclass(frozen=True)
-class PhaseTimes:
-    t0: float
-    warmup_end: float
-    baseline_end: float
-    faults_end: float
-    end: float
+from harness.signals import shielded, signals_raise
 
 
 @dataclass(frozen=True)
@@ -47,22 +40,7 @@ class LiveState:
     p95: float | None
     active_faults: list[str]
     backends: dict[str, str]
-
-
-@dataclass
-class TrialData:
-    seed: int
-    started_at: float
-    phases: PhaseTimes | None = None
-    requests: list[RequestRecord] = field(default_factory=list)
-    ledger: list[LedgerEntry] = field(default_factory=list)
-    windows: list[Window] = field(default_factory=list)
-    backend_events: list[BackendEvent] = field(default_factory=list)
-    probe: list[ProbeSample] = field(default_factory=list)
-    abort: tuple[float, str] | None = None
-    rollbacks: list[RollbackEntry] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    finished_at: float = 0.0
+    starved: str | None = None  # why the machine cannot measure right now, if it cannot
 
 
 @dataclass
@@ -85,13 +63,12 @@ class _LoadControl:
         self.load.set_users(users, spawn_rate)
 
 
-def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) -> None:
-    """Fill `data` (the caller keeps it, so an interrupted trial still leaves a timeline).
-
-    An abort condition ends the trial early (data.abort says why); Ctrl-C and SIGTERM raise
-    after every fault is reverted and the load is stopped.
-    """
-    seed = data.seed
+def run_trial(scenario: Scenario, env: TrialEnv, index: int, seed: int) -> TrialObservations:
+    """Run one trial and return what it observed, however it ended: normally, aborted by an
+    abort condition, with a harness error (in `errors`), or interrupted by Ctrl-C / SIGTERM /
+    SIGHUP (in `interrupted`; the caller stops the run). Every applied fault is reverted and
+    the load stopped before this returns, shielded from a second signal."""
+    started = time.time()
     s = env.time_scale
     phases_len = (scenario.phases.warmup * s, scenario.phases.baseline * s)
     total = sum(phases_len) + scenario.fault_span() * s + scenario.phases.observe * s
@@ -99,13 +76,18 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
         _load_config(scenario, env, seed, total), log=env.work_dir / f"load-{index}.log"
     )
     applied = AppliedFaults()
-    faults: list[Fault] = []
+    built: list[BuiltFault] = []
+    driver: _Driver | None = None
+    errors: list[str] = []
+    interrupted: str | None = None
     entry_probe = EntryProbe(env.endpoints.entry_url + "/healthz")
     lb_probe = LbProbe(env.endpoints.lb_runtime, env.endpoints.lb_backend)
+    host_probe = HostProbe()
     try:
-        with signals_raise(), entry_probe, lb_probe:
+        with signals_raise(), entry_probe, lb_probe, host_probe:
             try:
                 t0 = load.start()
+                host_probe.watch(load.pids)
                 ctx = FaultContext(
                     platform=env.platform,
                     endpoints=env.endpoints,
@@ -114,33 +96,55 @@ def run_trial(scenario: Scenario, env: TrialEnv, data: TrialData, index: int) ->
                     progress=env.progress,
                     load=_LoadControl(load, scenario.load.users),
                 )
-                _build_faults(scenario, ctx, faults)
-                data.windows = [applied.windows.setdefault(f.id, Window(f)) for f in faults]
-                data.phases = PhaseTimes(
-                    t0=t0,
-                    warmup_end=t0 + phases_len[0],
-                    baseline_end=t0 + sum(phases_len),
-                    faults_end=t0 + sum(phases_len) + scenario.fault_span() * s,
-                    end=t0 + total,
-                )
-                _drive(scenario, env, load, faults, applied, data, lb_probe)
-            except RunAborted:
-                pass  # data.abort says why; the faults are reverted just below
+                built = _build_faults(scenario, ctx)
+                applied = AppliedFaults(built)
+                driver = _Driver(scenario, env, load, built, applied, lb_probe, host_probe)
+                driver.run(_phases(t0, phases_len, scenario, s, total))
             finally:
-                data.rollbacks = applied.revert_all()
-                load.stop()
-                for fault in faults:  # background work of faults (the DR drill's backups)
-                    close = getattr(fault, "close", None)
-                    if callable(close):
-                        close()
-    finally:
-        data.requests = load.snapshot()
-        data.ledger = list(load.ledger)
-        data.backend_events = list(lb_probe.events)
-        data.probe = list(entry_probe.samples)
-        data.finished_at = time.time()
+                with shielded():  # a second Ctrl-C cannot skip the rollback or the cleanup
+                    applied.revert_all()
+                    load.stop()
+                    for b in built:  # background work of faults (the DR drill's backups)
+                        if b.close is not None:
+                            b.close()
+    except KeyboardInterrupt:
+        interrupted = "SIGINT"
+    except Interrupted as e:
+        interrupted = e.signal or "signal"
+    except HarnessError as e:
+        errors.append(str(e))
     if load.fatal:
-        raise LoadError(load.fatal, hint=f"see {load.log}")
+        errors.append(str(LoadError(load.fatal, hint=f"see {load.log}")))
+    return TrialObservations(
+        seed=seed,
+        started_at=started,
+        finished_at=time.time(),
+        users=scenario.load.users,
+        phases=driver.phases if driver else None,
+        requests=tuple(sorted(load.snapshot(), key=lambda r: r.t)),
+        ledger=tuple(load.ledger),
+        faults=applied.observed(),
+        backend_events=tuple(lb_probe.events),
+        probe=tuple(entry_probe.samples),
+        host=tuple(host_probe.samples),
+        lags=tuple(LagSample(c.t, c.value or 0.0) for c in load.states if c.what == "lag"),
+        abort=driver.abort if driver else None,
+        rollbacks=tuple(applied.rollbacks),
+        errors=tuple(errors),
+        interrupted=interrupted,
+    )
+
+
+def _phases(
+    t0: float, lens: tuple[float, float], scenario: Scenario, scale: float, total: float
+) -> PhaseTimes:
+    return PhaseTimes(
+        t0=t0,
+        warmup_end=t0 + lens[0],
+        baseline_end=t0 + sum(lens),
+        faults_end=t0 + sum(lens) + scenario.fault_span() * scale,
+        end=t0 + total,
+    )
 
 
 def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> LoadConfig:
@@ -161,103 +165,155 @@ def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> 
     )
 
 
-def _build_faults(scenario: Scenario, ctx: FaultContext, out: list[Fault]) -> None:
-    """Build every fault into `out` (the caller closes what was built, even on failure)."""
+def _build_faults(scenario: Scenario, ctx: FaultContext) -> list[BuiltFault]:
+    out = []
     for spec, fid in zip(scenario.faults, scenario.fault_ids(), strict=True):
         try:
             out.append(registry.build(spec.model_copy(update={"id": fid}), ctx))
         except FaultError as e:
+            for b in out:  # what was built so far may run background work
+                if b.close is not None:
+                    b.close()
             raise FaultError(f"fault {fid}: {e.message}", hint=e.hint) from e
+    return out
+
+
+class _Driver:
+    """The main loop: apply and revert on schedule, watch abort conditions, report progress.
+    Its `phases` follow what really happened (a slow apply pushes observation); `abort` says
+    why an abort condition ended the trial early."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        env: TrialEnv,
+        load: LoadProcess,
+        built: list[BuiltFault],
+        applied: AppliedFaults,
+        lb_probe: LbProbe,
+        host_probe: HostProbe,
+    ) -> None:
+        self.scenario = scenario
+        self.env = env
+        self.load = load
+        self.built = built
+        self.applied = applied
+        self.lb_probe = lb_probe
+        self.host_probe = host_probe
+        self.phases: PhaseTimes | None = None
+        self.abort: tuple[float, str] | None = None
+
+    def run(self, phases: PhaseTimes) -> None:
+        self.phases = phases
+        scenario, env = self.scenario, self.env
+        events = _schedule(scenario, self.built, phases, env.time_scale)
+        window = RollingWindow(1.0)  # live progress
+        windows = {c.window: RollingWindow(c.window) for c in scenario.abort}
+        trackers = [(cond, BreachTracker(cond.for_)) for cond in scenario.abort]
+        seen = 0
+        next_live = 0.0
+        while True:
+            now = time.time()
+            if self._act(events):
+                # after the last action: a slow apply/revert (a rolling restart) pushes
+                # observation
+                phases = _after_last_action(phases, time.time(), scenario, env)
+                self.phases = phases
+            if now >= phases.end:
+                return
+            if not self.load.running:
+                raise LoadError("the load process stopped before the end of the trial")
+            fresh = self.load.requests[seen:]
+            seen += len(fresh)
+            for rec in fresh:
+                window.add(rec)
+                for w in windows.values():
+                    w.add(rec)
+            if now >= phases.baseline_end:
+                for cond, tracker in trackers:
+                    if tracker.update(now, _breached(cond, windows[cond.window], now)):
+                        reason = _abort_reason(cond)
+                        self.abort = (now, reason)
+                        env.progress(f"abort: {reason}")
+                        return
+            if now >= next_live:
+                env.on_live(self._live(phases, now, window))
+                next_live = now + 0.5
+            wake = min([events[0][0] if events else phases.end, phases.end, now + 0.05])
+            time.sleep(max(0.0, wake - time.time()))
+
+    def _act(self, events: list[tuple[float, str, BuiltFault]]) -> bool:
+        """Apply/revert what is due; True when that emptied the schedule."""
+        now = time.time()
+        if not events or events[0][0] > now:
+            return False
+        while events and events[0][0] <= now:
+            _, action, b = events.pop(0)
+            if action == "apply":
+                self.applied.apply(b)
+                self.env.progress(f"injected {b.meta.id}: {b.meta.kind} {b.meta.target}")
+            else:
+                self.applied.revert(b.meta.id)
+                self.env.progress(f"reverted {b.meta.id}")
+        return not events
+
+    def _live(self, phases: PhaseTimes, now: float, window: RollingWindow) -> LiveState:
+        if now < phases.warmup_end:
+            phase = "warm-up"
+        elif now < phases.baseline_end:
+            phase = "baseline"
+        elif now < phases.faults_end or self.applied.active:
+            phase = "faults"
+        else:
+            phase = "observe"
+        return LiveState(
+            phase=phase,
+            elapsed=now - phases.t0,
+            total=phases.end - phases.t0,
+            rps=window.rps(now),
+            error_rate=window.error_rate(now),
+            p95=window.p95(now),
+            active_faults=self.applied.active,
+            backends=dict(self.lb_probe.current),
+            starved=_starved_now(self.scenario, self.host_probe, self.load),
+        )
+
+
+def _starved_now(scenario: Scenario, host: HostProbe, load: LoadProcess) -> str | None:
+    """The live warning: the last few seconds' host samples and load lags over their limits."""
+    rules = scenario.evidence
+    recent = host.samples[-4:]
+    lags = [c.value or 0.0 for c in load.states[-40:] if c.what == "lag"][-3:]
+    if lags and max(lags) > rules.max_loop_lag:
+        return f"load generator lagging {max(lags) * 1000:.0f} ms"
+    if recent and max(h.harness_lag for h in recent) > rules.max_harness_lag:
+        return "harness starved"
+    if recent and max(h.load_per_core for h in recent) > rules.max_host_load:
+        return f"host load {max(h.load_per_core for h in recent):.1f}/core"
+    if len(recent) >= 4 and sum(h.load_cpu for h in recent) / 4 > rules.max_load_cpu:
+        return "load generator at full CPU"
+    return None
 
 
 def _schedule(
-    scenario: Scenario, faults: list[Fault], phases: PhaseTimes, scale: float
-) -> list[tuple[float, str, Fault]]:
-    events: list[tuple[float, str, Fault]] = []
-    for spec, fault in zip(scenario.faults, faults, strict=True):
+    scenario: Scenario, built: list[BuiltFault], phases: PhaseTimes, scale: float
+) -> list[tuple[float, str, BuiltFault]]:
+    events: list[tuple[float, str, BuiltFault]] = []
+    for spec, b in zip(scenario.faults, built, strict=True):
         start = phases.baseline_end + spec.at * scale
-        events.append((start, "apply", fault))
+        events.append((start, "apply", b))
         if spec.duration is not None:
-            events.append((start + spec.duration * scale, "revert", fault))
+            events.append((start + spec.duration * scale, "revert", b))
     events.sort(key=lambda e: (e[0], e[1] == "apply"))  # reverts before applies at one instant
     return events
 
 
-def _drive(
-    scenario: Scenario,
-    env: TrialEnv,
-    load: LoadProcess,
-    faults: list[Fault],
-    applied: AppliedFaults,
-    data: TrialData,
-    lb_probe: LbProbe,
-) -> None:
-    """The main loop: apply and revert on schedule, watch abort conditions, report progress."""
-    phases = data.phases
-    assert phases is not None
-    events = _schedule(scenario, faults, phases, env.time_scale)
-    window = RollingWindow(1.0)  # live progress
-    windows = {c.window: RollingWindow(c.window) for c in scenario.abort}
-    trackers = [(cond, _tracker(cond)) for cond in scenario.abort]
-    seen = 0
-    next_live = 0.0
-    while True:
-        now = time.time()
-        if _act(events, now, applied, env):
-            # after the last action: a slow apply/revert (a rolling restart) pushes observation
-            phases = _after_last_action(phases, time.time(), scenario, env.time_scale)
-            data.phases = phases
-        if now >= phases.end:
-            break
-        if not load.running:
-            raise LoadError("the load process stopped before the end of the trial")
-        fresh = load.requests[seen:]
-        seen += len(fresh)
-        for rec in fresh:
-            window.add(rec)
-            for w in windows.values():
-                w.add(rec)
-        if now >= phases.baseline_end:
-            for cond, tracker in trackers:
-                if tracker.update(now, _breached(cond, windows[cond.window], now)):
-                    reason = _abort_reason(cond)
-                    data.abort = (now, reason)
-                    env.progress(f"abort: {reason}")
-                    raise RunAborted(reason)
-        if now >= next_live:
-            env.on_live(_live(phases, now, window, applied, lb_probe))
-            next_live = now + 0.5
-        wake = min([events[0][0] if events else phases.end, phases.end, now + 0.05])
-        time.sleep(max(0.0, wake - time.time()))
-
-
-def _act(
-    events: list[tuple[float, str, Fault]], now: float, applied: AppliedFaults, env: TrialEnv
-) -> bool:
-    """Apply/revert what is due; True when that emptied the schedule."""
-    if not events or events[0][0] > now:
-        return False
-    while events and events[0][0] <= now:
-        _, action, fault = events.pop(0)
-        if action == "apply":
-            applied.apply(fault)
-            env.progress(f"injected {fault.id}: {fault.kind} {fault.target}")
-        else:
-            applied.revert(fault.id)
-            env.progress(f"reverted {fault.id}")
-    return not events
-
-
 def _after_last_action(
-    phases: PhaseTimes, done: float, scenario: Scenario, scale: float
+    phases: PhaseTimes, done: float, scenario: Scenario, env: TrialEnv
 ) -> PhaseTimes:
     """The observation phase follows the last fault action as it really happened."""
-    end = max(phases.end, done + scenario.phases.observe * scale)
+    end = max(phases.end, done + scenario.phases.observe * env.time_scale)
     return dataclasses.replace(phases, faults_end=max(phases.faults_end, done), end=end)
-
-
-def _tracker(cond: AbortCondition) -> BreachTracker:
-    return BreachTracker(cond.for_)
 
 
 def _breached(cond: AbortCondition, window: RollingWindow, now: float) -> bool:
@@ -271,26 +327,3 @@ def _breached(cond: AbortCondition, window: RollingWindow, now: float) -> bool:
 def _abort_reason(cond: AbortCondition) -> str:
     what = f"{cond.above:.0%}" if cond.metric == "error_rate" else f"{cond.above * 1000:.0f} ms"
     return f"{cond.metric} above {what} for {cond.for_:g}s"
-
-
-def _live(
-    phases: PhaseTimes, now: float, window: RollingWindow, applied: AppliedFaults, lb: LbProbe
-) -> LiveState:
-    if now < phases.warmup_end:
-        phase = "warm-up"
-    elif now < phases.baseline_end:
-        phase = "baseline"
-    elif now < phases.faults_end or applied.active:
-        phase = "faults"
-    else:
-        phase = "observe"
-    return LiveState(
-        phase=phase,
-        elapsed=now - phases.t0,
-        total=phases.end - phases.t0,
-        rps=window.rps(now),
-        error_rate=window.error_rate(now),
-        p95=window.p95(now),
-        active_faults=applied.active,
-        backends=dict(lb.current),
-    )

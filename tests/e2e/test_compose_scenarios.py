@@ -19,6 +19,7 @@ from harness.scenario.loader import load_file
 from harness.scenario.runner import RunOptions, SilentUI, run
 from tests.docker_engine import require_engine
 from tests.integration.conftest import assert_payment_outage_hit_only_checkouts, wait_until
+from tests.verdicts import assert_status
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -96,5 +97,5 @@ def test_the_dr_drill_restores_the_containers_database_and_measures_rto_and_rpo(
     assert isinstance(d["rpo_seconds"], float) and 0 < d["rpo_seconds"] < 5.0 + 2.0
     assert trial.reconciliation is not None
     assert d["rpo_orders"] == trial.reconciliation.counts["lost_orders"]
-    assert trial.status is rec.Status.PASSED, [c for c in trial.checks if c.verdict == "fail"]
+    assert_status(trial, rec.Status.PASSED)
     assert_clean(compose)

@@ -104,7 +104,7 @@ def wait_until(what: str, check, timeout: float = 15.0, interval: float = 0.05):
 def shopchaos(
     *args: str, state_dir: Path, timeout: float = 300, reports: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "harness.cli", *args, "--state-dir", str(state_dir)]
+    argv = [sys.executable, "-m", "harness", *args, "--state-dir", str(state_dir)]
     if args and args[0] in ("run", "up"):
         argv += ["--entry-port", "0", "--toxiproxy-port", "0"]
     if reports is not None:

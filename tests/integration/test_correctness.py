@@ -9,6 +9,7 @@ import pytest
 
 from harness.platforms.local import LocalPlatform
 from harness.record import model as rec
+from tests.verdicts import assert_status
 
 from .test_scenarios import SCENARIOS, run_file
 
@@ -30,7 +31,7 @@ def test_lost_payment_replies_are_harmless_with_idempotency_keys(
     assert c["lost_orders"] == c["double_charges"] == c["orphan_charges"] == 0
     trial = record.scenarios[0].trials[0]
     assert trial.reconciliation is not None and trial.reconciliation.acknowledged > 50
-    assert trial.status is rec.Status.PASSED, [c for c in trial.checks if c.verdict == "fail"]
+    assert_status(trial, rec.Status.PASSED)
 
 
 def test_without_idempotency_the_same_replies_charge_twice(
@@ -40,7 +41,7 @@ def test_without_idempotency_the_same_replies_charge_twice(
     c = counts(record)
     assert c["double_charges"] > 0 or c["orphan_charges"] > 0, c
     trial = record.scenarios[0].trials[0]
-    assert trial.status is rec.Status.FAILED
+    assert_status(trial, rec.Status.FAILED)
     failed = {ch.name for ch in trial.checks if ch.verdict == "fail"}
     assert failed & {"double_charges", "orphan_charges"}
 
@@ -50,7 +51,7 @@ def test_without_the_outbox_a_shipping_outage_leaves_charges_without_orders(
 ) -> None:
     record = run_file(stack, SCENARIOS / "shipping-down-no-outbox.yaml", tmp_path, 0.5)
     assert counts(record)["orphan_charges"] > 0
-    assert record.scenarios[0].trials[0].status is rec.Status.FAILED
+    assert_status(record.scenarios[0].trials[0], rec.Status.FAILED)
 
 
 @pytest.mark.postgres
@@ -65,5 +66,5 @@ def test_the_dr_drill_measures_rto_and_rpo(stack: LocalPlatform, tmp_path: Path)
     assert isinstance(d["rpo_seconds"], float) and 0 < d["rpo_seconds"] < 5.0 + 1.0
     assert trial.reconciliation is not None
     assert d["rpo_orders"] == trial.reconciliation.counts["lost_orders"]
-    assert trial.status is rec.Status.PASSED, [c for c in trial.checks if c.verdict == "fail"]
+    assert_status(trial, rec.Status.PASSED)
     assert trial.stack["db"] == "postgres"

@@ -2,24 +2,28 @@
 
 import os
 import signal
+import threading
 import time
 
 import pytest
 
 from harness.errors import Interrupted
-from harness.scenario.safety import AppliedFaults, shielded, signals_raise
+from harness.faults.meta import FaultMeta
+from harness.faults.registry import BuiltFault
+from harness.scenario.safety import AppliedFaults
+from harness.signals import shielded, signals_raise
 
 
 class FakeFault:
-    def __init__(self, fid: str, *, fail_apply: bool = False, fail_revert: bool = False) -> None:
-        self.id = fid
-        self.kind = "fake"
-        self.target = "nothing"
-        self.self_healing = False
+    def __init__(
+        self, fid: str, *, fail_apply: bool = False, fail_revert: int = 0, slow: float = 0
+    ) -> None:
         self.fail_apply = fail_apply
-        self.fail_revert = fail_revert
+        self.fail_revert = fail_revert  # fail this many times, then succeed
+        self.slow = slow
         self.applied = 0
         self.reverted = 0
+        self.built = BuiltFault(FaultMeta(fid, "fake", "test", "nothing", False), self)
 
     def apply(self) -> None:
         self.applied += 1
@@ -28,30 +32,60 @@ class FakeFault:
 
     def revert(self) -> None:
         self.reverted += 1
-        if self.fail_revert:
+        time.sleep(self.slow)
+        if self.reverted <= self.fail_revert:
             raise RuntimeError("cannot revert")
+
+
+def window(faults: AppliedFaults, fid: str):  # type: ignore[no-untyped-def]
+    return next(o for o in faults.observed() if o.meta.id == fid)
 
 
 def test_revert_all_reverts_newest_first_and_records_failures() -> None:
     faults = AppliedFaults()
-    a, b, c = FakeFault("a"), FakeFault("b", fail_revert=True), FakeFault("c")
+    a, b, c = FakeFault("a"), FakeFault("b", fail_revert=99), FakeFault("c")
     for f in (a, b, c):
-        faults.apply(f)
+        faults.apply(f.built)
     done = faults.revert_all()
     assert [r.fault for r in done] == ["c", "b", "a"]
     assert [r.ok for r in done] == [True, False, True]
     assert "cannot revert" in (done[1].error or "")
-    assert (a.reverted, b.reverted, c.reverted) == (1, 1, 1)
+    assert (a.reverted, b.reverted, c.reverted) == (1, 2, 1)  # b was tried twice
+    assert faults.active == ["b"]  # still in force: `recover` must know
+
+
+def test_a_failed_scheduled_revert_is_retried_by_the_rollback() -> None:
+    faults = AppliedFaults()
+    f = FakeFault("x", fail_revert=1)
+    faults.apply(f.built)
+    with pytest.raises(RuntimeError):
+        faults.revert("x")
+    assert faults.active == ["x"]
+    (entry,) = faults.revert_all()
+    assert entry.ok and f.reverted == 2
+    assert window(faults, "x").revert_error is None
+
+
+def test_a_signal_during_a_scheduled_revert_waits_for_it_to_finish() -> None:
+    """SIGTERM arriving while a multi-instance revert runs must not cut it halfway (issue 12:
+    one replica stayed dead and `rollbacks: []`)."""
+    faults = AppliedFaults()
+    f = FakeFault("x", slow=0.3)
+    faults.apply(f.built)
+    with pytest.raises(Interrupted), signals_raise():
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        faults.revert("x")
+        time.sleep(5)
     assert faults.active == []
-    assert faults.revert_all() == []  # nothing left: idempotent
+    assert window(faults, "x").t_revert is not None
 
 
 def test_a_half_applied_fault_is_reverted_too() -> None:
     faults = AppliedFaults()
     f = FakeFault("x", fail_apply=True)
     with pytest.raises(RuntimeError):
-        faults.apply(f)
-    assert faults.windows["x"].apply_error == "RuntimeError: half applied"
+        faults.apply(f.built)
+    assert window(faults, "x").apply_error == "RuntimeError: half applied"
     faults.revert_all()
     assert f.reverted == 1
 
@@ -59,11 +93,11 @@ def test_a_half_applied_fault_is_reverted_too() -> None:
 def test_reverted_on_time_is_not_reverted_again() -> None:
     faults = AppliedFaults()
     f = FakeFault("x")
-    faults.apply(f)
+    faults.apply(f.built)
     faults.revert("x")
     faults.revert_all()
     assert f.reverted == 1
-    w = faults.windows["x"]
+    w = window(faults, "x")
     assert w.t_apply_called is not None and w.t_inject is not None and w.t_revert is not None
     assert w.t_apply_called <= w.t_inject <= w.t_revert
 
@@ -73,7 +107,7 @@ def test_sigterm_unwinds_through_finally() -> None:
     f = FakeFault("x")
     with pytest.raises(Interrupted, match="SIGTERM"), signals_raise():
         try:
-            faults.apply(f)
+            faults.apply(f.built)
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)
         finally:

@@ -1,93 +1,220 @@
+"""Per-fault figures on synthetic timelines whose answer is known by construction."""
+
+from __future__ import annotations
+
 import pytest
 
-from harness.measure.baseline import Tolerance, baseline, within
+from harness.measure.baseline import Tolerance, baseline
 from harness.measure.recovery import (
+    FaultMetrics,
     lb_detection,
     measure_fault,
     probe_detection,
-    time_to_detect,
-    time_to_recover,
+    share,
+    span_ends,
 )
 from harness.measure.timeline import BackendEvent, FaultWindow, ProbeSample, RequestRecord
+from harness.measure.units import unit_width
 
-from .timelines import fail, steady
+from .timelines import fail, slow, steady
+
+TOL = Tolerance(error_rate_abs=0.001, p95_factor=1.5, p95_slack=0.005, min_requests=5)
 
 
-def _kill_timeline() -> list[RequestRecord]:
-    """400 req/s; a kill at t=10: 18 requests of users 0..5 fail between 10.0 and 15.7."""
+def measure(
+    records: list[RequestRecord],
+    fault: FaultWindow,
+    *,
+    end: float,
+    base_window: tuple[float, float] = (2.0, 10.0),
+    span_end: float | None = None,
+    **kw: object,
+) -> FaultMetrics:
+    records = sorted(records, key=lambda r: r.t)
+    base = baseline(records, *base_window)
+    unit = unit_width(1.0, TOL, base)
+    return measure_fault(
+        records,
+        [r.t for r in records],
+        fault,
+        span_end if span_end is not None else end,
+        base,
+        TOL,
+        unit=unit,
+        trial_end=end,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def kill(at: float = 10.0, revert: float | None = None) -> FaultWindow:
+    return FaultWindow("kill", "kill", "shop-1", at - 0.001, at, revert, revert, self_healing=True)
+
+
+def test_kill_detected_at_the_first_failure_and_recovered_after_the_last() -> None:
     records = steady(0, 30)
-    victims = [r for r in records if 10.0 <= r.t < 15.7 and r.user < 6][::40][:18]
-    ids = {id(r) for r in victims}
-    return fail(records, lambda r: id(r) in ids)
-
-
-def test_baseline_of_steady_state() -> None:
-    base = baseline(steady(0, 10), 2, 10)
-    assert base.rps == pytest.approx(400)
-    assert base.error_rate == 0
-    assert base.p95 == pytest.approx(0.002)
-    assert base.users == 16
-
-
-def test_within_tolerance_rules() -> None:
-    base = baseline(steady(0, 10), 0, 10)
-    tol = Tolerance()
-    assert within(base, tol, error_rate=0.001, p95=0.0079, requests=100)
-    assert not within(base, tol, error_rate=0.002, p95=0.002, requests=100)
-    assert not within(base, tol, error_rate=0.0, p95=0.0081, requests=100)
-    assert not within(base, tol, error_rate=0.0, p95=0.002, requests=4)
-
-
-def test_kill_detected_at_first_failure_and_recovered_after_last() -> None:
-    records = _kill_timeline()
+    victims = {id(r) for r in [r for r in records if 10.0 <= r.t < 15.7 and r.user < 6][::40][:18]}
+    records = fail(records, lambda r: id(r) in victims)
     failed = [r for r in records if r.failed]
     assert len(failed) == 18
-    base = baseline(records, 2, 10)
-    fault = FaultWindow("kill", "kill", "shop-1", 9.999, 10.0, 20.0, 20.001, self_healing=True)
-    m = measure_fault(records, fault, base, Tolerance(), window=1.0, end=30.0)
+    m = measure(records, kill(), end=30.0)
+    assert m.recovery == "recovered"
     assert m.time_to_detect == pytest.approx(failed[0].end - 10.0)
-    # the first clean 1 s window starts at the first request after the last failure
     after_last = next(r.t for r in records if r.t > failed[-1].t)
     assert m.time_to_recover == pytest.approx(after_last - 10.0)
+    assert m.resolution_recover == pytest.approx(1 / 400)
     assert m.errors == 18
     assert m.users_affected == len({r.user for r in failed})
     assert m.users_active == 16
-    assert m.users_affected_share == pytest.approx(m.users_affected / 16)
 
 
-def test_payment_outage_errors_only_while_it_lasts() -> None:
+def test_a_delayed_cascade_is_an_impact_and_recovery_comes_after_it() -> None:
+    """The issue's case: a kill at 10 that makes every replica fail 2.5 s later for 3 s. The
+    first window after the kill is clean, yet the service has not recovered."""
+    records = fail(steady(0, 25), lambda r: 12.5 <= r.t < 15.5)
+    m = measure(records, kill(), end=25.0)
+    assert m.recovery == "recovered"
+    assert m.time_to_detect == pytest.approx(2.5, abs=0.01)
+    assert m.time_to_recover == pytest.approx(5.5, abs=0.01)
+    assert m.errors == 1200  # 3 s x 400 req/s, every one of them
+    assert m.time_to_recover >= m.time_to_detect
+    assert m.users_affected == 16
+
+
+def test_a_flapping_service_has_not_recovered_until_it_stops_flapping() -> None:
+    down = FaultWindow("down", "down", "payment", 10.0, 10.0, 12.0, 12.0)
+
+    def bad(r: RequestRecord) -> bool:
+        if 10 <= r.t < 12:
+            return True
+        return 12 <= r.t < 15 and int((r.t - 12) / 0.5) % 2 == 0  # 0.5 s bad, 0.5 s good
+
+    m = measure(fail(steady(0, 25), bad), down, end=25.0)
+    assert m.recovery == "recovered"
+    # the last flap ends at 14.5: recovered 2.5 s after the revert, not at the first clean window
+    assert m.time_to_recover == pytest.approx(2.5, abs=0.01)
+    assert m.bad_units >= 4
+
+
+def test_a_fault_with_no_impact() -> None:
+    latency = FaultWindow("lat", "latency", "shipping", 10.0, 10.0, 15.0, 15.0)
+    m = measure(steady(0, 25), latency, end=25.0)
+    assert m.recovery == "no_impact"
+    assert m.time_to_detect is None
+    assert m.time_to_recover == 0.0
+    assert m.errors == 0 and m.users_affected == 0
+
+
+def test_a_payment_outage_recovers_from_the_revert() -> None:
     records = steady(0, 10) + steady(10, 40, name="GET /products")
-    checkouts = steady(0, 40, rps=40, name="POST /checkout", latency=0.03)
-    records = sorted(records + fail(checkouts, lambda r: 10.0 <= r.t < 30.0), key=lambda r: r.t)
-    base = baseline(records, 2, 10)
-    fault = FaultWindow("down", "down", "payment", 9.999, 10.0, 29.999, 30.0)
-    m = measure_fault(records, fault, base, Tolerance(), window=1.0, end=40.0)
+    checkouts = steady(0, 40, rps=40, name="POST /checkout", latency=0.003)
+    records = records + fail(checkouts, lambda r: 10.0 <= r.t < 30.0)
+    down = FaultWindow("down", "down", "payment", 9.999, 10.0, 29.999, 30.0)
+    m = measure(records, down, end=40.0)
     assert m.errors == 800  # 20 s x 40 checkouts/s
-    # measured from t_revert (the fault must be lifted): the next request starts a clean window
     assert m.time_to_recover == pytest.approx(0.0, abs=0.01)
     assert m.availability == pytest.approx(1 - 800 / (20 * 440), rel=1e-3)
 
 
-def test_never_recovering_fault_has_no_time_to_recover() -> None:
-    records = fail(steady(0, 20), lambda r: r.t >= 10)
-    base = baseline(records, 2, 10)
-    fault = FaultWindow("x", "down", "payment", 10, 10, 12, 12)
-    assert time_to_recover(records, 12, base, Tolerance(), window=1.0, end=20) is None
-    m = measure_fault(records, fault, base, Tolerance(), end=20)
+def test_never_recovering() -> None:
+    down = FaultWindow("x", "down", "payment", 10, 10, 12, 12)
+    m = measure(fail(steady(0, 20), lambda r: r.t >= 10), down, end=20)
+    assert m.recovery == "never"
     assert m.time_to_recover is None
     assert m.impact_end == 20
 
 
-def test_latency_fault_is_detected_through_the_slo() -> None:
-    records = [*steady(0, 10), RequestRecord(10.5, 2.0, "POST /checkout", 201, None, 3)]
-    assert time_to_detect(records, 10.0) is None
-    assert time_to_detect(records, 10.0, latency_slo=1.0) == pytest.approx(2.5)
+def test_latency_is_an_impact_too_and_is_judged_on_successful_requests() -> None:
+    records = slow(steady(0, 25), lambda r: 10.3 <= r.t < 13.3, 0.05)
+    lat = FaultWindow("lat", "latency", "payment", 10.0, 10.0, 13.0, 13.0)
+    m = measure(records, lat, end=25.0)
+    assert m.time_to_detect == pytest.approx(0.35, abs=0.01)  # the first slow answer's end
+    assert m.time_to_recover == pytest.approx(0.3, abs=0.01)  # 13.3 - t_revert
+    assert m.errors == 0
+    assert m.p95_inflation == pytest.approx(25, rel=0.01)
 
 
-def test_window_running_past_the_data_is_not_a_candidate() -> None:
-    records = steady(0, 10.5)
-    base = baseline(records, 0, 10)
-    assert time_to_recover(records, 10.0, base, Tolerance(), window=1.0, end=10.5) is None
+def test_fast_failures_do_not_make_latency_look_better() -> None:
+    records = steady(0, 10, latency=0.010)
+    during = steady(10, 15, latency=0.010)
+    records += fail(during, lambda r: r.user % 2 == 0, latency=0.0005)  # fast 503s
+    records += steady(15, 25, latency=0.010)
+    down = FaultWindow("d", "down", "payment", 10, 10, 15, 15)
+    m = measure(records, down, end=25)
+    assert m.p95_inflation == pytest.approx(1.0)  # successes are as fast as before
+    assert m.availability == pytest.approx(0.5)
+
+
+def test_a_hang_shows_as_collapsed_throughput() -> None:
+    records = [r for r in steady(0, 25) if not 10 <= r.t < 12]
+    pause = FaultWindow("p", "pause", "shop-1", 10, 10, None, None, self_healing=True)
+    m = measure(records, pause, end=25)
+    assert m.recovery == "recovered"
+    assert m.time_to_detect == pytest.approx(0.0, abs=0.01)
+    assert m.time_to_recover == pytest.approx(2.0, abs=0.01)
+
+
+def test_low_rate_widens_units_and_reports_its_resolution() -> None:
+    """3 req/s: 1 s windows hold 3 requests, too few to judge; units widen to 2 x 5 / 3 s."""
+    records = steady(0, 60, rps=3, latency=0.3, users=1)
+    records = fail(records, lambda r: 20.2 <= r.t < 20.4)  # the one at 20.33 fails
+    base = baseline(records, 2, 20)
+    assert unit_width(1.0, TOL, base) == pytest.approx(10 / 3, rel=0.02)
+    m = measure(records, kill(20.2), end=60, base_window=(2, 20))
+    assert m.recovery == "recovered"
+    # recovered when the next request (20.67) succeeded; the truth lies in the 1/3 s before
+    assert m.time_to_recover == pytest.approx(20 + 2 / 3 - 20.2, abs=0.01)
+    assert m.resolution_recover == pytest.approx(1 / 3, abs=0.01)
+    assert m.errors == 1
+
+
+def test_a_single_error_in_a_flaky_baseline_is_no_impact() -> None:
+    records = fail(steady(0, 30), lambda r: r.user == 3 and int(r.t * 400) % 50 == 3)  # ~0.6 %
+    tol = Tolerance(error_rate_abs=0.02, p95_factor=1.5, p95_slack=0.005, min_requests=5)
+    records.sort(key=lambda r: r.t)
+    base = baseline(records, 2, 10)
+    m = measure_fault(
+        records, [r.t for r in records], kill(), 30, base, tol, unit=1.0, trial_end=30
+    )
+    assert m.recovery == "no_impact"
+
+
+def test_overlapping_faults_share_their_impact_and_it_is_counted_once() -> None:
+    records = sorted(fail(steady(0, 30), lambda r: 12 <= r.t < 16), key=lambda r: r.t)
+    lat = FaultWindow("lat", "latency", "payment", 10, 10, 16, 16)
+    k = kill(13.0)
+    base = baseline(records, 2, 10)
+    ends = span_ends([lat, k], 30)
+    assert ends == [30, 30]
+    starts = [r.t for r in records]
+    ms = [
+        (w.fault_id, measure_fault(records, starts, w, e, base, TOL, unit=1.0, trial_end=30))
+        for w, e in zip([lat, k], ends, strict=True)
+    ]
+    out, impact = share(records, ms)
+    assert out[0].errors == 1600  # 12..16
+    # 13..16: everything in flight from its apply() on (one request was, at 12.9975)
+    assert out[1].errors == 1201
+    assert out[1].shared_errors == 1201 and out[0].shared_errors == 1201
+    assert out[0].shared_with == ("kill",) and out[1].shared_with == ("lat",)
+    assert impact.errors == 1600
+
+
+def test_a_fault_that_never_recovers_before_the_next_one_is_cut_and_the_next_confounded() -> None:
+    records = sorted(fail(steady(0, 40), lambda r: 12 <= r.t < 22), key=lambda r: r.t)
+    a = FaultWindow("a", "down", "payment", 10, 10, 11, 11)
+    b = FaultWindow("b", "down", "shipping", 20, 20, 21, 21)
+    ends = span_ends([a, b], 40)
+    assert ends == [20, 40]
+    base = baseline(records, 2, 10)
+    starts = [r.t for r in records]
+    ms = [
+        (w.fault_id, measure_fault(records, starts, w, e, base, TOL, unit=1.0, trial_end=40))
+        for w, e in zip([a, b], ends, strict=True)
+    ]
+    out, _ = share(records, ms)
+    assert out[0].recovery == "cut"
+    assert out[1].confounded_by == ("a",)
+    assert out[1].time_to_recover == pytest.approx(1.0, abs=0.01)  # 22 - t_revert 21
 
 
 def test_lb_and_probe_detection() -> None:
@@ -117,17 +244,16 @@ def test_a_server_taken_out_while_a_slow_apply_runs_counts_as_detected_at_once()
 
 def test_delivered_over_offered_after_the_fault() -> None:
     records = steady(0, 10) + steady(10, 13, rps=200) + steady(13, 20)
-    base = baseline(records, 0, 10)
-    fault = FaultWindow("k", "kill", "shop-1", 10, 10, None, None, self_healing=True)
-    m = measure_fault(records, fault, base, Tolerance(), horizon=3.0, end=20)
+    m = measure(records, kill(), end=20, horizon=3.0)
     assert m.delivered_ratio == pytest.approx(0.5, abs=0.01)
 
 
 def test_recovery_on_100k_records() -> None:
-    """Two pointers over 100k records (its speed is measured in bench/, not asserted here)."""
+    """Units over 100k records (their speed is measured in bench/, not asserted here)."""
     records = fail(steady(0, 250), lambda r: 100 <= r.t < 200 and r.user % 2 == 0)
     assert len(records) == 100_000
-    base = baseline(records, 0, 100)
-    ttr = time_to_recover(records, 100.0, base, Tolerance(), window=1.0, end=250)
-    # at 400 req/s one failure in a 1 s window (0.25 %) is outside the 0.1 % tolerance
-    assert ttr == pytest.approx(100.0, abs=0.01)
+    down = FaultWindow("d", "down", "payment", 100, 100, 200, 200)
+    m = measure(records, down, end=250, base_window=(0, 100))
+    # at 400 req/s one failure in a window (0.25 %) is outside the 0.1 % tolerance
+    assert m.time_to_recover == pytest.approx(0.0, abs=0.01)
+    assert m.errors == 20_000

@@ -26,12 +26,27 @@ def steady(
     return out
 
 
-def fail(records: list[RequestRecord], pred: object, status: int = 503) -> list[RequestRecord]:
-    """Mark the records for which pred(record) is true as failed with `status`."""
+def fail(
+    records: list[RequestRecord],
+    pred: object,
+    status: int = 503,
+    latency: float | None = None,
+) -> list[RequestRecord]:
+    """Mark the records for which pred(record) is true as failed with `status` (taking
+    `latency` seconds, if given)."""
     out = []
     for r in records:
         if pred(r):  # type: ignore[operator]
-            out.append(RequestRecord(r.t, r.duration, r.name, status, None, r.user))
+            d = r.duration if latency is None else latency
+            out.append(RequestRecord(r.t, d, r.name, status, None, r.user))
         else:
             out.append(r)
     return out
+
+
+def slow(records: list[RequestRecord], pred: object, latency: float) -> list[RequestRecord]:
+    """Make the records for which pred(record) is true take `latency` seconds."""
+    return [
+        RequestRecord(r.t, latency, r.name, r.status, r.error, r.user) if pred(r) else r  # type: ignore[operator]
+        for r in records
+    ]

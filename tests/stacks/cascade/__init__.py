@@ -1,0 +1,1 @@
+"""The cascade ground-truth stack (tests/stacks/README.md)."""

@@ -1,0 +1,1 @@
+"""The evidence ground-truth stack (tests/stacks/README.md)."""

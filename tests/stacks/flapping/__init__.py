@@ -1,0 +1,1 @@
+"""The flapping ground-truth stack (tests/stacks/README.md)."""

@@ -1,0 +1,1 @@
+"""The noimpact ground-truth stack (tests/stacks/README.md)."""

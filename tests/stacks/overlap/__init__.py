@@ -1,0 +1,1 @@
+"""The overlap ground-truth stack (tests/stacks/README.md)."""

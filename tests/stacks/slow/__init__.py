@@ -1,0 +1,1 @@
+"""The slow ground-truth stack (tests/stacks/README.md)."""
