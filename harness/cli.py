@@ -7,6 +7,7 @@ Exit codes (docs/cli.md):
   3  the run was aborted by an abort condition (faults were reverted)
   4  harness or environment error: a missing program, a port in use, a stack that would not start
   5  a regression against earlier runs (`report compare/trend --fail-on-regression`)
+  7  the stack is busy: another shopchaos command holds it (the message names its pid)
   130 interrupted (Ctrl-C or SIGTERM); faults were reverted
 """
 
@@ -31,6 +32,7 @@ class Exit(IntEnum):
     ABORTED = 3
     HARNESS_ERROR = 4
     REGRESSION = 5
+    STACK_BUSY = 7
     INTERRUPTED = 130
 
 
@@ -38,6 +40,7 @@ EXIT_CODES: list[tuple[type[errors.HarnessError], Exit]] = [
     (errors.InputError, Exit.BAD_INPUT),
     (errors.RunAborted, Exit.ABORTED),
     (errors.Interrupted, Exit.INTERRUPTED),
+    (errors.StackBusy, Exit.STACK_BUSY),
     (errors.HarnessError, Exit.HARNESS_ERROR),  # the base: every other typed error
 ]
 
