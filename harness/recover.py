@@ -2,16 +2,23 @@
 
 Generic over the Platform: every Toxiproxy proxy enabled and every toxic removed, every paused
 instance resumed, every exited instance started again, every partitioned instance reconnected.
-It reports what it fixed; on a healthy stack it fixes nothing.
+It reports what it fixed; on a healthy stack it fixes nothing. It holds the stack's lock
+(_lock.py): StackBusy while another command (a run) uses the stack.
 """
 
 from __future__ import annotations
 
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
+from harness.platforms import _lock
 from harness.platforms.base import Platform, Progress, SupportsPartition, no_progress
 
 
 def recover(platform: Platform, progress: Progress = no_progress) -> list[str]:
+    with _lock.hold(platform.state_dir, "recover", progress):
+        return _repair(platform, progress)
+
+
+def _repair(platform: Platform, progress: Progress) -> list[str]:
     fixed: list[str] = []
     endpoints = platform.endpoints()
     client = ToxiproxyClient(endpoints.toxiproxy_url)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -17,16 +16,7 @@ from harness.errors import StackBusy
 from harness.platforms import _lock
 from harness.platforms._private_files import mode
 
-HOLDER = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from harness.platforms import _lock
-    with _lock.hold(Path(sys.argv[1]), "run"):
-        print("held", flush=True)
-        time.sleep(60)
-    """
-)
+from .lock_holder import start_holder, stop
 
 INHERITING_HOLDER = textwrap.dedent(
     """
@@ -42,24 +32,6 @@ INHERITING_HOLDER = textwrap.dedent(
     os._exit(0)  # dies holding the lock; the child keeps the descriptor (and the flock)
     """
 )
-
-
-def start_holder(state_dir: Path, script: str = HOLDER) -> tuple[subprocess.Popen[str], str]:
-    """A process running `script`, and the first line it printed (once it holds the lock)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(state_dir)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    proc.stdout.close()
-    return proc, line
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.kill()
-    proc.wait(10)
 
 
 @pytest.fixture
