@@ -20,6 +20,7 @@ from harness.commands._common import (
     platforms_found,
     progress_printer,
 )
+from harness.platforms import _lock
 from harness.platforms.base import StackOptions, StackStatus
 from harness.recover import recover
 
@@ -119,6 +120,9 @@ def status(
     Without --stack: every stack that is up under the state dir. Works while a run holds it."""
     for plat in platforms_found(platform, stack, state_dir):
         _print_status(plat.status())
+        holder = _lock.holder(plat.state_dir)
+        if holder is not None:
+            console.print(f"in use by {holder.describe()}")
 
 
 def recover_cmd(

@@ -44,6 +44,7 @@ def test_a_second_command_on_a_running_stack_exits_7_and_a_killed_ones_lock_is_t
         status = shopchaos("status", state_dir=root)  # read-only: works meanwhile
         assert status.returncode == 0, status.stderr
         assert "shop-1" in status.stdout
+        assert f"in use by pid {first.pid}" in " ".join(status.stdout.split())
     finally:
         first.send_signal(signal.SIGKILL)  # no rollback: the toxic stays, and the lock's record
         first.communicate(timeout=30)
