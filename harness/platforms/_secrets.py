@@ -67,10 +67,6 @@ def with_password(url: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def password_of(url: str) -> str | None:
-    return urlsplit(url).password
-
-
 def without_password(url: str) -> str:
     """The URL as it may be shown or stored."""
     parts = urlsplit(url)
