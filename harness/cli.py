@@ -9,6 +9,7 @@ Exit codes (docs/cli.md):
   5  a regression against earlier runs (`report compare/trend --fail-on-regression`)
   6  inconclusive: too little evidence for a verdict (a starved machine, an unhealthy or thin
      baseline, no requests, a figure within its resolution of the limit); no promise broke
+  7  the stack is busy: another shopchaos command holds it (the message names its pid)
   130 interrupted (Ctrl-C, SIGTERM or SIGHUP); faults were reverted
 """
 

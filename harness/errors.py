@@ -65,6 +65,10 @@ class StackError(HarnessError):
     """The stack could not be started, found, or stopped."""
 
 
+class StackBusy(HarnessError):
+    """Another shopchaos command holds the stack (one harness per stack); names the holder."""
+
+
 class FaultError(HarnessError):
     """A fault could not be applied or reverted."""
 

@@ -17,6 +17,7 @@ class Exit(IntEnum):
     HARNESS_ERROR = 4
     REGRESSION = 5
     INCONCLUSIVE = 6
+    STACK_BUSY = 7
     INTERRUPTED = 130
 
 
@@ -24,6 +25,7 @@ EXIT_CODES: list[tuple[type[errors.HarnessError], Exit]] = [
     (errors.InputError, Exit.BAD_INPUT),
     (errors.RunAborted, Exit.ABORTED),
     (errors.Interrupted, Exit.INTERRUPTED),
+    (errors.StackBusy, Exit.STACK_BUSY),
     (errors.HarnessError, Exit.HARNESS_ERROR),  # the base: every other typed error
 ]
 

@@ -2,9 +2,11 @@
 
 YAML files inside a directory named `scenarios` are collected (or any YAML file given with
 `--shopchaos`). Each item runs its scenario against the stack (brought up once per session if
-needed, taken down at the end if the session started it); a failed expectation fails the test
-with the checks that broke. Options: --shopchaos-platform, --shopchaos-time-scale,
---shopchaos-repeat, --shopchaos-reports, --shopchaos-stack, --shopchaos-state-dir.
+needed, taken down at the end if the session started it, restored to the user's options if a
+scenario switched them); a failed expectation fails the test with the checks that broke. The
+session holds the stack's lock from its first scenario to its end (one harness per stack).
+Options: --shopchaos-platform, --shopchaos-time-scale, --shopchaos-repeat, --shopchaos-reports,
+--shopchaos-stack, --shopchaos-state-dir.
 Loaded through the `pytest11` entry point; importing it is cheap (no Locust, no Docker).
 """
 
@@ -75,10 +77,14 @@ class ScenarioItem(pytest.Item):
         self.loaded = loaded
 
     def runtest(self) -> None:
+        from harness.errors import HarnessError
         from harness.scenario.runner import RunOptions, SilentUI, run
 
         cfg = self.config
-        platform = _session_platform(cfg)
+        try:
+            platform = _session_platform(cfg)
+        except HarnessError as e:  # another command holds the stack, the stack file is bad …
+            raise ScenarioFailed([str(e)]) from e
         seed = cfg.getoption("shopchaos_seed") or random.SystemRandom().randrange(1, 2**31)
         opts = RunOptions(
             reports_dir=Path(cfg.getoption("shopchaos_reports")),
@@ -124,8 +130,11 @@ class ScenarioItem(pytest.Item):
 
 
 def _session_platform(config: pytest.Config) -> Any:
+    """The session's platform, its lock taken on first use (a StackKeeper, kept till the end)."""
     if PLATFORM_KEY not in config.stash:
+        from harness.platforms.base import no_progress
         from harness.platforms.factory import make_platform
+        from harness.scenario.stack_keeper import StackKeeper
 
         stack = config.getoption("shopchaos_stack")
         state = config.getoption("shopchaos_state_dir")
@@ -136,12 +145,11 @@ def _session_platform(config: pytest.Config) -> Any:
             entry_port=0,
             toxiproxy_port=0,
         )
-        config.stash[PLATFORM_KEY] = (platform, platform.is_up())
-    return config.stash[PLATFORM_KEY][0]
+        keeper = StackKeeper.begin(platform, no_progress, command="pytest")
+        config.stash[PLATFORM_KEY] = keeper
+    return config.stash[PLATFORM_KEY].platform
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if PLATFORM_KEY in config.stash:
-        platform, was_up = config.stash[PLATFORM_KEY]
-        if not was_up:
-            platform.down()
+        config.stash[PLATFORM_KEY].finish()  # down, or the user's stack restored; lock released

@@ -4,7 +4,8 @@ Generic over the Platform: every Toxiproxy proxy enabled and every toxic removed
 instance resumed, every exited instance started again, every partitioned instance reconnected,
 every load-balancer server a drain left in MAINT or DRAIN put back in rotation, and a DR drill
 cut short after it dropped the database finished from the backup it kept (faults/dr_journal.py).
-It reports what it fixed; on a healthy stack it fixes nothing.
+It reports what it fixed; on a healthy stack it fixes nothing. It holds the stack's lock
+(_lock.py): StackBusy while another command (a run) uses the stack.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from harness.errors import StackError
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.faults import dr_journal
 from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.platforms import _lock
 from harness.platforms.base import (
     Platform,
     Progress,
@@ -29,6 +31,11 @@ OUT_OF_ROTATION = ("MAINT", "DRAIN")
 
 
 def recover(platform: Platform, progress: Progress = no_progress) -> list[str]:
+    with _lock.hold(platform.state_dir, "recover", progress):
+        return _repair(platform, progress)
+
+
+def _repair(platform: Platform, progress: Progress) -> list[str]:
     fixed: list[str] = []
     endpoints = platform.endpoints()
     client = ToxiproxyClient(endpoints.toxiproxy_url)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from harness.platforms.base import Platform, Progress
+from harness.platforms import _lock
+from harness.platforms.base import Platform, Progress, no_progress
+from harness.platforms.discovery import find_stacks, open_stack
 from harness.platforms.factory import PlatformName, make_platform
 
 console = Console(highlight=False)
@@ -28,7 +32,8 @@ StackOpt = Annotated[
     Path | None,
     typer.Option(
         "--stack",
-        help="A stack description (YAML). Default: the sample shop (sample_shop/stack.yaml).",
+        help="A stack description (YAML). Default: the sample shop (sample_shop/stack.yaml); "
+        "status, down and recover without it act on every stack that is up under --state-dir.",
         envvar="SHOPCHAOS_STACK_FILE",
         exists=True,
         dir_okay=False,
@@ -60,6 +65,14 @@ ToxiproxyPortOpt = Annotated[
 ]
 
 
+def _platform_name(platform: str) -> PlatformName:
+    if platform not in ("local", "compose"):
+        raise typer.BadParameter(
+            f"unknown platform '{platform}' (choose 'local' or 'compose')", param_hint="--platform"
+        )
+    return "local" if platform == "local" else "compose"
+
+
 def platform_from(
     platform: str,
     stack: Path | None,
@@ -67,14 +80,41 @@ def platform_from(
     entry_port: int = 8080,
     toxiproxy_port: int = 8474,
 ) -> Platform:
-    if platform not in ("local", "compose"):
-        raise typer.BadParameter(
-            f"unknown platform '{platform}' (choose 'local' or 'compose')", param_hint="--platform"
-        )
-    name: PlatformName = "local" if platform == "local" else "compose"
     return make_platform(
-        name, stack=stack, state_dir=state_dir, entry_port=entry_port, toxiproxy_port=toxiproxy_port
+        _platform_name(platform),
+        stack=stack,
+        state_dir=state_dir,
+        entry_port=entry_port,
+        toxiproxy_port=toxiproxy_port,
     )
+
+
+def platforms_found(
+    platform: str,
+    stack: Path | None,
+    state_dir: Path | None,
+    *,
+    unfinished: bool = False,
+    progress: Progress | None = None,
+) -> list[Platform]:
+    """The stacks a command acts on: with --stack, that one; without, every stack that is up
+    under the state dir, whatever its name (`unfinished`: also those whose start did not
+    finish, for `down`); when there is none, the default stack (which says so)."""
+    name = _platform_name(platform)
+    if stack is None:
+        found = [f for f in find_stacks(name, state_dir) if f.complete or unfinished]
+        if found:
+            return [
+                open_stack(f, lenient=unfinished, progress=progress or no_progress) for f in found
+            ]
+    return [platform_from(platform, stack, state_dir)]
+
+
+@contextlib.contextmanager
+def holding(plat: Platform, command: str) -> Iterator[None]:
+    """Hold the stack for the whole command (StackBusy, exit 7, if another command does)."""
+    with _lock.hold(plat.state_dir, command, progress_printer()):
+        yield
 
 
 def progress_printer(prefix: str = "") -> Progress:

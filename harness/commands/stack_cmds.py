@@ -15,9 +15,12 @@ from harness.commands._common import (
     StateDirOpt,
     ToxiproxyPortOpt,
     console,
+    holding,
     platform_from,
+    platforms_found,
     progress_printer,
 )
+from harness.platforms import _lock
 from harness.platforms.base import StackOptions, StackStatus
 from harness.recover import recover
 
@@ -56,11 +59,20 @@ def up(
     ] = None,
     entry_port: EntryPortOpt = 8080,
     toxiproxy_port: ToxiproxyPortOpt = 8474,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="If the stack is already up from another stack file content or with other "
+            "options, restart it as asked (without: refuse and say what differs).",
+        ),
+    ] = False,
 ) -> None:
     """Bring the stack up and wait until every replica is ready and UP in the load balancer.
 
     The stack keeps running after this command returns; `shopchaos down` stops it. Running `up`
-    again with the same options adopts the running stack.
+    again adopts the running stack if it was started from the same stack file content with the
+    same options; otherwise it says what changed (use --restart).
     """
     if db not in (None, "sqlite", "postgres"):
         raise typer.BadParameter("choose 'sqlite' or 'postgres'", param_hint="--db")
@@ -73,12 +85,13 @@ def up(
         {"replicas": replicas, "db": db, "profile": profile, "lb_profile": lb_profile}
     )
     started = time.monotonic()
-    endpoints = plat.up(options, progress_printer())
-    console.print(
-        f"[green]ready[/] in {time.monotonic() - started:.1f}s: "
-        f"shop at [bold]{endpoints.entry_url}[/], Toxiproxy API at {endpoints.toxiproxy_url}"
-    )
-    _print_status(plat.status())
+    with holding(plat, "up"):
+        endpoints = plat.up(options, progress_printer(), restart=restart)
+        console.print(
+            f"[green]ready[/] in {time.monotonic() - started:.1f}s: "
+            f"shop at [bold]{endpoints.entry_url}[/], Toxiproxy API at {endpoints.toxiproxy_url}"
+        )
+        _print_status(plat.status())
 
 
 def down(
@@ -86,10 +99,15 @@ def down(
     stack: StackOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Stop every process (or container) of the stack, also after a crash. Logs are kept."""
-    plat = platform_from(platform, stack, state_dir)
-    stopped = plat.down(progress_printer())
-    console.print("[green]down[/]: " + (f"stopped {len(stopped)}" if stopped else "nothing ran"))
+    """Stop every process (or container) of the stack, also after a crash. Logs are kept.
+
+    Without --stack: every stack under the state dir (any name)."""
+    progress = progress_printer()
+    for plat in platforms_found(platform, stack, state_dir, unfinished=True, progress=progress):
+        with holding(plat, "down"):
+            stopped = plat.down(progress)
+        done = f"stopped {len(stopped)}" if stopped else "nothing ran"
+        console.print(f"[green]down[/] {plat.spec.name}: {done}")
 
 
 def status(
@@ -97,8 +115,14 @@ def status(
     stack: StackOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Show each instance: process, address, health, and the load balancer's own view."""
-    _print_status(platform_from(platform, stack, state_dir).status())
+    """Show each instance: process, address, health, and the load balancer's own view.
+
+    Without --stack: every stack that is up under the state dir. Works while a run holds it."""
+    for plat in platforms_found(platform, stack, state_dir):
+        _print_status(plat.status())
+        holder = _lock.holder(plat.state_dir)
+        if holder is not None:
+            console.print(f"in use by {holder.describe()}")
 
 
 def recover_cmd(
@@ -107,10 +131,13 @@ def recover_cmd(
     state_dir: StateDirOpt = None,
 ) -> None:
     """Repair a stack left degraded by a harness that was killed: remove every toxic, re-enable
-    every proxy, resume paused instances, start dead ones. Reports what it fixed."""
-    plat = platform_from(platform, stack, state_dir)
-    fixed = recover(plat, progress_printer())
-    console.print(f"[green]recovered[/]: fixed {len(fixed)}" if fixed else "nothing to fix")
+    every proxy, resume paused instances, start dead ones. Reports what it fixed.
+
+    Without --stack: every stack that is up under the state dir."""
+    for plat in platforms_found(platform, stack, state_dir):
+        with holding(plat, "recover"):
+            fixed = recover(plat, progress_printer())
+        console.print(f"[green]recovered[/]: fixed {len(fixed)}" if fixed else "nothing to fix")
 
 
 def _print_status(st: StackStatus) -> None:

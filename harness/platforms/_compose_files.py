@@ -130,14 +130,17 @@ def haproxy_cfg(spec: StackSpec, opts: ResolvedOptions) -> str:
 
 
 def override(spec: StackSpec, opts: ResolvedOptions, haproxy_cfg_path: Path) -> str:
-    """The per-stack override: this stack's HAProxy config, the profile's env for the backend."""
+    """The per-stack override: this stack's HAProxy config, the profile's env for the backend.
+
+    The env is named, not valued (`environment: [NAME]`): Compose takes each value from the
+    environment of `docker compose up`, so no value from the stack file is written to a file."""
     services: dict[str, dict[str, object]] = {
         LB_SERVICE: {"volumes": [f"{haproxy_cfg_path}:{LB_CONFIG_PATH}:ro"]}
     }
     if opts.backend_env:
         for inst in instances(spec, opts):
             if inst.service == spec.load_balancer.backend:
-                services[inst.compose_service] = {"environment": dict(opts.backend_env)}
+                services[inst.compose_service] = {"environment": sorted(opts.backend_env)}
     header = "# Written by `shopchaos up --platform compose` for this stack; do not edit.\n"
     return header + yaml.safe_dump({"services": services}, sort_keys=False)
 

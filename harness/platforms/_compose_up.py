@@ -11,7 +11,9 @@ from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _compose_files as files
 from harness.platforms._compose_cli import ComposeCli
 from harness.platforms._docker import published_port
+from harness.platforms._listeners import is_loopback
 from harness.platforms._ports import allocate, require_free
+from harness.platforms._private_files import private_dir, write_private
 from harness.platforms._readiness import wait_for
 from harness.platforms.base import Endpoints, Progress, ResolvedOptions
 from harness.platforms.compose_state import ComposeState
@@ -44,12 +46,16 @@ def port_variables(
 
 
 def write_files(spec: StackSpec, opts: ResolvedOptions, state_dir: Path) -> Path:
-    """This stack's HAProxy config and the override that mounts it; the override's path."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    """This stack's HAProxy config and the override that mounts it; the override's path.
+
+    The state directory is 0700 and the override 0600; the HAProxy config is 0644 because the
+    container's `haproxy` user reads it through its bind mount (it holds no secret)."""
+    private_dir(state_dir)
     cfg = state_dir / "haproxy.cfg"
     override = state_dir / "compose.override.yml"
     cfg.write_text(files.haproxy_cfg(spec, opts), encoding="utf-8")
-    override.write_text(files.override(spec, opts, cfg), encoding="utf-8")
+    cfg.chmod(0o644)
+    write_private(override, files.override(spec, opts, cfg))
     return override
 
 
@@ -77,6 +83,24 @@ def check_model(cli: ComposeCli, state: ComposeState, client: DockerClient) -> N
                 hint="run `make compose-setup` (builds every image of the stack, no registry "
                 "needed)",
             ) from e
+
+
+def require_loopback_ports(containers: dict[str, Container]) -> None:
+    """Every port the project's containers publish is bound to a loopback address."""
+    bad = []
+    for service, c in sorted(containers.items()):
+        bindings = (c.attrs.get("HostConfig") or {}).get("PortBindings") or {}
+        for inside, binds in bindings.items():
+            for b in binds or []:
+                host_ip = b.get("HostIp") or "0.0.0.0"  # noqa: S104 - Docker's default: all
+                if not is_loopback(host_ip):
+                    bad.append(f"{service} publishes {inside} on {host_ip}:{b.get('HostPort')}")
+    if bad:
+        raise StackError(
+            "the stack would listen beyond loopback: " + "; ".join(bad),
+            hint="publish every port on 127.0.0.1 (`127.0.0.1:${VAR}:PORT` in the Compose "
+            "file): Toxiproxy's API and HAProxy's runtime API have no authentication",
+        )
 
 
 def read_ports(spec: StackSpec, state: ComposeState, containers: dict[str, Container]) -> None:

@@ -1,16 +1,20 @@
 """Back up, destroy and restore a PostgreSQL database with pg_dump / pg_restore (the DR drill).
 
-Connects directly to the server (not through Toxiproxy) with a deadline on every step.
+Connects directly to the server (not through Toxiproxy) with a deadline on every step. The
+URL's password (the local platform's generated one) reaches the client tools as PGPASSWORD in
+their environment, never on their command line.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness import tools
 from harness.errors import FaultError
+from harness.platforms._secrets import without_password
 
 
 class PgAdmin:
@@ -18,11 +22,12 @@ class PgAdmin:
         parts = urlsplit(url)
         if parts.scheme != "postgresql" or not parts.hostname or not parts.port:
             raise FaultError(
-                f"not a PostgreSQL URL: {url}",
+                f"not a PostgreSQL URL: {without_password(url)}",
                 hint="the DR drill needs the stack on PostgreSQL (db: postgres)",
             )
         self.host, self.port = parts.hostname, parts.port
         self.user = parts.username or "postgres"
+        self.password = parts.password
         self.db = parts.path.lstrip("/")
         self.timeout = timeout
 
@@ -32,12 +37,24 @@ class PgAdmin:
     def _run(self, argv: list[str], what: str) -> None:
         try:
             done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=self.timeout, check=False, cwd="/"
+                argv,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                check=False,
+                cwd="/",
+                env=self._env(),
             )
         except subprocess.TimeoutExpired as e:
             raise FaultError(f"{what}: no answer within {self.timeout:g}s") from e
         if done.returncode != 0:
             raise FaultError(f"{what} failed: {(done.stderr or done.stdout).strip()[-800:]}")
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.password is not None:
+            env["PGPASSWORD"] = self.password
+        return env
 
     def _sql(self, statement: str, what: str) -> None:
         psql = str(tools.postgres_bin("psql"))

@@ -1,7 +1,8 @@
 """A stack's state file: <state_dir>/stack.json, one pydantic model per platform.
 
-Written atomically (temp file + rename) after every change, under an exclusive lock
-(<state_dir>/.lock) so two harness processes never start half-stacks side by side.
+Written atomically (temp file + rename, mode 0600 in a 0700 directory) after every change, under
+an exclusive lock (<state_dir>/.lock) held for each change. (`_lock.py` keeps a whole command to
+one harness per stack; this lock only keeps the file consistent.)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import StackError
+from harness.platforms._private_files import PRIVATE_FILE, private_dir, write_private
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -53,10 +55,7 @@ class StateStore(Generic[S]):
             return None
 
     def save(self, state: S) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(state.model_dump_json(indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_private(self.path, state.model_dump_json(indent=2))
 
     def remove(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -82,8 +81,9 @@ class StateStore(Generic[S]):
 
     @contextlib.contextmanager
     def _file_lock(self, timeout: float) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with (self.dir / ".lock").open("w") as fh:
+        private_dir(self.dir)
+        fd = os.open(self.dir / ".lock", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+        with os.fdopen(fd, "w") as fh:
             deadline = time.monotonic() + timeout
             while True:
                 try:

@@ -19,6 +19,7 @@ from harness.stack.model import DbKind, LbProfileName, StackSpec
 
 Progress = Callable[[str], None]
 ProcessState = Literal["running", "paused", "exited"]
+REDACTED = "<redacted>"  # an env value from the stack file, in state files and run records
 
 
 def no_progress(_: str) -> None:
@@ -53,8 +54,15 @@ class StackOptions(BaseModel):
             lb_profile=self.lb_profile
             or (prof.lb_profile if prof else None)
             or spec.load_balancer.profile,
-            backend_env=dict(prof.env) if prof else {},
+            backend_env=profile_env(spec, self.profile),
         )
+
+
+def profile_env(spec: StackSpec, profile: str) -> dict[str, str]:
+    """The env a profile gives the LB backend, with its values: from the stack file (state
+    files keep only the names, so a platform reads the values here again)."""
+    prof = spec.profiles.get(profile)
+    return dict(prof.env) if prof else {}
 
 
 class ResolvedOptions(BaseModel):
@@ -71,6 +79,11 @@ class ResolvedOptions(BaseModel):
             f"replicas={self.replicas}, db={self.db}, profile={self.profile}, "
             f"lb_profile={self.lb_profile}"
         )
+
+    def redacted(self) -> ResolvedOptions:
+        """The same options with the profile's env values hidden (names kept): what state files
+        and run records keep. The values come from the stack file, whose content is hashed."""
+        return self.model_copy(update={"backend_env": dict.fromkeys(self.backend_env, REDACTED)})
 
 
 @dataclass(frozen=True)
@@ -134,15 +147,19 @@ class Platform(Protocol):
 
     name: str
     spec: StackSpec
-    state_dir: Path  # where the stack keeps its state (and the harness its journals)
+    state_dir: Path  # the stack's own directory: state, logs, secrets, lock (_lock.py), journals
 
     def resolve(self, options: StackOptions) -> ResolvedOptions:
         """What `up(options)` would run: the options with this platform's defaults filled in."""
 
-    def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
+    def up(
+        self, options: StackOptions, progress: Progress = no_progress, *, restart: bool = False
+    ) -> Endpoints:
         """Start the stack and wait until every instance is ready and UP in the LB.
 
-        Already up with the same options: adopt it. With other options: StackError.
+        Already up from the same stack file content with the same options: adopt it. Otherwise
+        (another file content, other options) restart it when `restart`, else StackError. Holds
+        the stack's lock (_lock.py) meanwhile: StackBusy if another process holds it.
         """
 
     def down(self, progress: Progress = no_progress) -> list[str]:

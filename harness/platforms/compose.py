@@ -9,6 +9,13 @@ drill backs up, drops and restores the published PostgreSQL with the host's clie
 `docker compose down -v --remove-orphans` followed by a sweep of anything still labelled with
 the project, so it also cleans up after a crash or a lost state file. Conventions the Compose
 file must follow: _compose_files.py and compose/README.md.
+
+As on the local platform, `up` and `down` hold the stack's lock (_lock.py) and `up` adopts a
+running stack only when the stack file and the Compose file have the same content and the
+options match (_adopt.py). The profile's env values reach the containers through the
+environment of `docker compose up` (the override names them only), every published port must
+be on loopback, and the state directory is 0700 with stack.json 0600 (the HAProxy config stays
+0644: the container's `haproxy` user reads it through its bind mount; it holds no secret).
 """
 
 from __future__ import annotations
@@ -21,10 +28,10 @@ from typing import TYPE_CHECKING
 from harness import tools
 from harness.errors import StackError, ToolMissingError
 from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.platforms import _adopt, _docker, _lock
 from harness.platforms import _compose_files as files
 from harness.platforms import _compose_instances as ops
 from harness.platforms import _compose_up as steps
-from harness.platforms import _docker
 from harness.platforms._compose_cli import ComposeCli, check_plugin
 from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK
@@ -39,6 +46,7 @@ from harness.platforms.base import (
     StackOptions,
     StackStatus,
     no_progress,
+    profile_env,
 )
 from harness.platforms.compose_state import ComposeState
 from harness.stack.model import StackSpec
@@ -78,8 +86,9 @@ class ComposePlatform(PgAdminAbility):
         self.compose_file = (compose_file or default_compose_file()).resolve()
         self.entry_port = entry_port
         self.toxiproxy_port = toxiproxy_port
-        self.project = files.project_name(spec.name, self.state_dir)
         self.store = StateStore(self.state_dir, ComposeState)
+        existing = self.store.load_lenient()  # the project it runs under, also if renamed since
+        self.project = existing.project if existing else files.project_name(spec.name, state_dir)
         self._client: DockerClient | None = None
 
     # ---------------------------------------------------------------- lifecycle
@@ -87,7 +96,9 @@ class ComposePlatform(PgAdminAbility):
     def resolve(self, options: StackOptions) -> ResolvedOptions:
         return options.resolve(self.spec, db_default=files.DB_KIND)
 
-    def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
+    def up(
+        self, options: StackOptions, progress: Progress = no_progress, *, restart: bool = False
+    ) -> Endpoints:
         resolved = self.resolve(options)
         if resolved.db != files.DB_KIND:
             raise StackError(
@@ -95,22 +106,27 @@ class ComposePlatform(PgAdminAbility):
                 "platform",
                 hint="leave out --db, or use --platform local",
             )
-        with self.store.locked():
+        digests = _adopt.digests([self.spec_path, self.compose_file])
+        with _lock.hold(self.state_dir, "up", progress), self.store.locked():
             project = self.docker()
             existing = self.store.load_lenient()
             if existing is not None and existing.complete and self._infra_running():
-                if existing.options == resolved:
-                    progress("the stack is already up with these options: adopting it")
-                    return self._endpoints(existing)
-                raise StackError(
-                    f"the stack is already up with other options ({existing.options.describe()})",
-                    hint="run `shopchaos down --platform compose` first, or bring it up with "
-                    "the same options",
+                reasons = _adopt.changes(
+                    running=existing.options,
+                    running_files=existing.files,
+                    wanted=resolved,
+                    wanted_files=digests,
+                    since=existing.created_at,
                 )
-            if existing is not None or project.leftovers():
+                if _adopt.adopt_or_restart(
+                    reasons, restart=restart, platform=self.name, progress=progress
+                ):
+                    return self._endpoints(existing)
+                self._remove(progress)
+            elif existing is not None or project.leftovers():
                 progress("cleaning up what a previous, unfinished stack left behind")
                 self._remove(progress)
-            state = self._plan(resolved)
+            state = self._plan(resolved, digests)
             self.store.save(state)
             try:
                 self._start(state, progress)
@@ -123,7 +139,7 @@ class ComposePlatform(PgAdminAbility):
             return self._endpoints(state)
 
     def down(self, progress: Progress = no_progress) -> list[str]:
-        with self.store.locked():
+        with _lock.hold(self.state_dir, "down", progress), self.store.locked():
             return self._remove(progress)
 
     def is_up(self) -> bool:
@@ -240,7 +256,7 @@ class ComposePlatform(PgAdminAbility):
 
     # ---------------------------------------------------------------- internals: starting
 
-    def _plan(self, opts: ResolvedOptions) -> ComposeState:
+    def _plan(self, opts: ResolvedOptions, digests: dict[str, str]) -> ComposeState:
         check_plugin()
         if not self.compose_file.is_file():
             raise ToolMissingError(
@@ -254,8 +270,9 @@ class ComposePlatform(PgAdminAbility):
             project=self.project,
             stack=self.spec.name,
             spec_path=str(self.spec_path) if self.spec_path else None,
+            files=digests,
             compose_files=[str(self.compose_file), str(override)],
-            options=opts,
+            options=opts.redacted(),
             services=[*files.INFRA, *(i.compose_service for i in insts)],
             env=env,
         )
@@ -269,11 +286,15 @@ class ComposePlatform(PgAdminAbility):
         progress(f"docker compose up: {len(state.services)} services (project {self.project})")
         argv = ["up", "-d", "--wait", "--wait-timeout", f"{UP_TIMEOUT:.0f}"]
         argv += ["--no-build", "--pull", "never", "--remove-orphans", *state.services]
+        cli = self._cli(state)
+        cli.env = cli.env | profile_env(self.spec, state.options.profile)  # never in a file
         try:
-            self._cli(state).run(*argv, timeout=UP_TIMEOUT + 60)
+            cli.run(*argv, timeout=UP_TIMEOUT + 60)
         except StackError as e:
             raise StackError(e.message + self.docker().failure_report(), hint=e.hint) from e
-        steps.read_ports(self.spec, state, self.docker().containers())
+        containers = self.docker().containers()
+        steps.require_loopback_ports(containers)
+        steps.read_ports(self.spec, state, containers)
         self.store.save(state)
         steps.wait_serving(self._endpoints(state), progress)
 

@@ -23,8 +23,9 @@ class ComposeState(BaseModel):
     project: str
     stack: str
     spec_path: str | None
+    files: dict[str, str] = Field(default_factory=dict)  # sha256 of each file it started from
     compose_files: list[str]
-    options: ResolvedOptions
+    options: ResolvedOptions  # env values REDACTED (passed to `docker compose` by environment)
     created_at: float = Field(default_factory=time.time)
     complete: bool = False
     services: list[str]  # the Compose services `up` started (dependencies come along)

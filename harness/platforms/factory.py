@@ -1,4 +1,4 @@
-"""Build the platform a command asked for."""
+"""Build the platform a command asked for: from a stack file, or for a stack found on disk."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Literal
 
 from harness.platforms.base import Platform
 from harness.stack.loader import load_stack
+from harness.stack.model import StackSpec
 
 PlatformName = Literal["local", "compose"]
 
@@ -15,6 +16,11 @@ PlatformName = Literal["local", "compose"]
 def default_state_dir() -> Path:
     """SHOPCHAOS_HOME, else ./.shopchaos: where stacks keep their state and logs."""
     return Path(os.environ.get("SHOPCHAOS_HOME", ".shopchaos"))
+
+
+def stack_dir(name: PlatformName, stack: str, state_dir: Path | None = None) -> Path:
+    """<state dir>/<platform>-<stack name>: one stack's own directory."""
+    return (state_dir or default_state_dir()) / f"{name}-{stack}"
 
 
 def make_platform(
@@ -26,7 +32,19 @@ def make_platform(
     toxiproxy_port: int = 8474,
 ) -> Platform:
     spec, spec_path = load_stack(stack)
-    root = (state_dir or default_state_dir()) / f"{name}-{spec.name}"
+    root = stack_dir(name, spec.name, state_dir)
+    return build_platform(name, spec, spec_path, root, entry_port, toxiproxy_port)
+
+
+def build_platform(
+    name: PlatformName,
+    spec: StackSpec,
+    spec_path: Path | None,
+    root: Path,
+    entry_port: int = 8080,
+    toxiproxy_port: int = 8474,
+) -> Platform:
+    """The platform for `spec` whose state lives in `root`."""
     if name == "compose":
         from harness.platforms.compose import ComposePlatform
 

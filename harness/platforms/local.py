@@ -2,9 +2,15 @@
 
 Start order: Toxiproxy, PostgreSQL (when asked), the proxies, the database init command, the
 services in the spec's order (LB backend last), then HAProxy with a generated config; each step
-waits for readiness with a deadline. State is kept on disk (local_state.py) after every step, so
-`status`, `down` and `recover` from another process find the stack, and a crash halfway through
-`up` is cleaned up by the next `up` or `down`.
+waits for readiness with a deadline, and at the end every listener must be on loopback
+(_listeners.py). State is kept on disk (local_state.py) after every step, so `status`, `down` and
+`recover` from another process find the stack, and a crash halfway through `up` is cleaned up by
+the next `up` or `down`. `up` and `down` hold the stack's lock (_lock.py); `up` adopts a running
+stack only when it was started from the same stack file content and options (_adopt.py).
+
+Locked down: the state directory is 0700 and its files 0600 (processes start under a 0077
+umask); PostgreSQL authenticates with a generated password (_secrets.py) that only the services
+using the database receive, as PGPASSWORD; env values from the stack file are kept by name.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from harness.errors import StackError
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
-from harness.platforms import _postgres, _procs
+from harness.platforms import _adopt, _listeners, _lock, _postgres, _procs, _secrets
 from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK, allocate, require_free
+from harness.platforms._private_files import PRIVATE_FILE, private_dir, private_umask
 from harness.platforms._readiness import probe_health, wait_for
 from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
@@ -38,6 +45,7 @@ from harness.platforms.base import (
     StackOptions,
     StackStatus,
     no_progress,
+    profile_env,
 )
 from harness.platforms.local_state import LocalState, ProcEntry
 from harness.stack.model import StackSpec
@@ -70,26 +78,33 @@ class LocalPlatform(PgAdminAbility):
     def resolve(self, options: StackOptions) -> ResolvedOptions:
         return options.resolve(self.spec)
 
-    def up(self, options: StackOptions, progress: Progress = no_progress) -> Endpoints:
+    def up(
+        self, options: StackOptions, progress: Progress = no_progress, *, restart: bool = False
+    ) -> Endpoints:
         _procs.reap_spawned()
         resolved = self.resolve(options)
-        with self.store.locked():
+        files = _adopt.digests([self.spec_path])
+        with _lock.hold(self.state_dir, "up", progress), self.store.locked():
             existing = self.store.load_lenient()
             if existing is not None:
                 if existing.complete and self._all_alive(existing):
-                    if existing.options == resolved:
-                        progress("the stack is already up with these options: adopting it")
-                        return self._endpoints(existing)
-                    raise StackError(
-                        "the stack is already up with other options "
-                        f"({existing.options.describe()})",
-                        hint="run `shopchaos down` first, or bring it up with the same options",
+                    reasons = _adopt.changes(
+                        running=existing.options,
+                        running_files=existing.files,
+                        wanted=resolved,
+                        wanted_files=files,
+                        since=existing.created_at,
                     )
-                progress("cleaning up what a previous, unfinished stack left behind")
+                    if _adopt.adopt_or_restart(
+                        reasons, restart=restart, platform=self.name, progress=progress
+                    ):
+                        return self._endpoints(existing)
+                else:
+                    progress("cleaning up what a previous, unfinished stack left behind")
                 self._teardown(existing, progress)
             self._teardown_orphans(progress)
             self._check_tools(resolved)
-            state = self._plan(resolved)
+            state = self._plan(resolved, files)
             self._fresh_dirs()
             self.store.save(state)
             try:
@@ -104,7 +119,7 @@ class LocalPlatform(PgAdminAbility):
 
     def down(self, progress: Progress = no_progress) -> list[str]:
         _procs.reap_spawned()
-        with self.store.locked():
+        with _lock.hold(self.state_dir, "down", progress), self.store.locked():
             state = self.store.load_lenient()
             stopped = self._teardown(state, progress) if state else []
             stopped += self._teardown_orphans(progress)
@@ -205,7 +220,7 @@ class LocalPlatform(PgAdminAbility):
     # ---------------------------------------------------------------- the database (DR drill)
 
     def direct_database_url(self) -> str:
-        return self._require().db_direct_url
+        return self.endpoints().database_url
 
     # ---------------------------------------------------------------- internals: planning
 
@@ -222,7 +237,7 @@ class LocalPlatform(PgAdminAbility):
                     hint="add local.command, or use --platform compose",
                 )
 
-    def _plan(self, opts: ResolvedOptions) -> LocalState:
+    def _plan(self, opts: ResolvedOptions, files: dict[str, str]) -> LocalState:
         if self.entry_port:
             require_free(self.entry_port, "load balancer entry", option="--entry-port")
         if self.toxiproxy_port:
@@ -250,7 +265,8 @@ class LocalPlatform(PgAdminAbility):
             stack_id=uuid.uuid4().hex[:12],
             stack=self.spec.name,
             spec_path=str(self.spec_path) if self.spec_path else None,
-            options=opts,
+            files=files,
+            options=opts.redacted(),
             host=LOOPBACK,
             entry_port=entry_port,
             toxiproxy_port=toxiproxy_port,
@@ -267,13 +283,15 @@ class LocalPlatform(PgAdminAbility):
 
     def _fresh_dirs(self) -> None:
         """A new stack starts from empty data (no orders or charges of an earlier stack);
-        the previous stack's logs are kept in logs.previous/."""
+        the previous stack's logs are kept in logs.previous/. All of it private (0700)."""
+        private_dir(self.state_dir)
         shutil.rmtree(self.state_dir / "data", ignore_errors=True)
-        (self.state_dir / "data").mkdir(parents=True)
+        private_dir(self.state_dir / "data")
         logs = self.state_dir / "logs"
         if logs.is_dir():
             shutil.rmtree(self.state_dir / "logs.previous", ignore_errors=True)
             logs.rename(self.state_dir / "logs.previous")
+        private_dir(logs)
 
     def _start_all(self, state: LocalState, progress: Progress) -> None:
         self._start_toxiproxy(state, progress)
@@ -285,6 +303,9 @@ class LocalPlatform(PgAdminAbility):
         for service in self.spec.ordered_services():
             self._start_service(state, service, ports, progress)
         self._start_haproxy(state, progress)
+        _listeners.require_loopback(
+            _listeners.Owned(e.name, e.pid, e.create_time) for e in state.procs.values()
+        )
 
     def _start_toxiproxy(self, state: LocalState, progress: Progress) -> None:
         progress(f"starting Toxiproxy on {state.host}:{state.toxiproxy_port}")
@@ -314,7 +335,8 @@ class LocalPlatform(PgAdminAbility):
         pg_port = int(state.db_direct_url.rsplit(":", 1)[1].split("/", 1)[0])
         progress(f"starting a private PostgreSQL cluster on {state.host}:{pg_port}")
         db = self.spec.database
-        cluster = _postgres.start(pg_port, db.user, db.name, self._tags(state))
+        password = _secrets.create(self.state_dir).db_password
+        cluster = _postgres.start(pg_port, db.user, db.name, self._tags(state), password)
         state.pg_dir = str(cluster.root)
         state.procs["postgres"] = ProcEntry(
             name="postgres",
@@ -371,7 +393,9 @@ class LocalPlatform(PgAdminAbility):
         ctx = self._context(state, "init", 0)
         argv = [part.format_map(ctx) for part in template]
         log = self.state_dir / "logs" / "db-init.log"
-        spawned = _procs.spawn(argv, env=self._tags(state), log=log, stack_id=state.stack_id)
+        env = self._db_password_env(state, template) | self._tags(state)
+        with private_umask():
+            spawned = _procs.spawn(argv, env=env, log=log, stack_id=state.stack_id)
         if not _procs.wait_gone(spawned.pid, spawned.create_time, 120):
             raise StackError("the database init command did not finish within 120 s")
 
@@ -381,12 +405,11 @@ class LocalPlatform(PgAdminAbility):
         svc = self.spec.services[service]
         launch = svc.local
         assert launch is not None  # checked in _check_tools
-        env_extra = state.options.backend_env if service == self.spec.load_balancer.backend else {}
         entries = []
         for name in self._instance_names(state, service):
             ctx = self._context(state, name, ports[name])
             argv = [part.format_map(ctx) for part in launch.command]
-            env = {k: v.format_map(ctx) for k, v in launch.env.items()} | env_extra
+            env = self._instance_env(state, service, name, ports[name])
             progress(f"starting {name} on {state.host}:{ports[name]}")
             entries.append(
                 self._spawn(
@@ -424,6 +447,7 @@ class LocalPlatform(PgAdminAbility):
             runtime_socket=state.runtime_socket,
         )
         cfg = haproxy_config.write(self.state_dir / "haproxy.cfg", text)
+        cfg.chmod(PRIVATE_FILE)
         binary = str(tools.haproxy())
         check = _run_check([binary, "-c", "-q", "-f", str(cfg)])
         if check:
@@ -468,9 +492,10 @@ class LocalPlatform(PgAdminAbility):
         ready_timeout: float = 30.0,
     ) -> ProcEntry:
         log = self.state_dir / "logs" / f"{name}.log"
-        spawned = _procs.spawn(
-            argv, env={**env, **self._tags(state)}, log=log, stack_id=state.stack_id
-        )
+        with private_umask():
+            spawned = _procs.spawn(
+                argv, env={**env, **self._tags(state)}, log=log, stack_id=state.stack_id
+            )
         entry = ProcEntry.model_validate(
             {
                 "name": name,
@@ -479,7 +504,7 @@ class LocalPlatform(PgAdminAbility):
                 "pid": spawned.pid,
                 "create_time": spawned.create_time,
                 "argv": argv,
-                "env": env,
+                "env": _secrets.redact_env(env),
                 "log": str(log),
                 "port": port,
                 "stop_signal": stop_signal,
@@ -492,13 +517,53 @@ class LocalPlatform(PgAdminAbility):
         return entry
 
     def _spawn_again(self, state: LocalState, entry: ProcEntry) -> ProcEntry:
-        spawned = _procs.spawn(
-            entry.argv,
-            env={**entry.env, **self._tags(state)},
-            log=Path(entry.log),
-            stack_id=state.stack_id,
+        """The instance with the argv it had and its environment computed again from the stack
+        file (the state keeps env names only), which must not have changed since `up`."""
+        changed = _adopt.changes(
+            running=state.options,
+            running_files=state.files,
+            wanted=state.options,
+            wanted_files=_adopt.digests([self.spec_path]) if state.files else {},
+            since=state.created_at,
         )
+        if changed:
+            raise StackError(
+                f"cannot start {entry.name} again: {'; '.join(changed)}, so it would not run "
+                "with the environment its siblings have",
+                hint="`shopchaos up --restart` restarts the whole stack from the file as it is",
+            )
+        assert entry.service is not None and entry.port is not None  # instances have both
+        env = self._instance_env(state, entry.service, entry.name, entry.port)
+        with private_umask():
+            spawned = _procs.spawn(
+                entry.argv,
+                env={**env, **self._tags(state)},
+                log=Path(entry.log),
+                stack_id=state.stack_id,
+            )
         return entry.model_copy(update={"pid": spawned.pid, "create_time": spawned.create_time})
+
+    def _instance_env(
+        self, state: LocalState, service: str, name: str, port: int
+    ) -> dict[str, str]:
+        """An instance's environment: its `local.env`, the profile's env for the LB backend,
+        and the database password when it uses the database."""
+        launch = self.spec.services[service].local
+        assert launch is not None  # checked in _check_tools
+        ctx = self._context(state, name, port)
+        env = {k: v.format_map(ctx) for k, v in launch.env.items()}
+        if service == self.spec.load_balancer.backend:
+            env |= profile_env(self.spec, state.options.profile)
+        return env | self._db_password_env(state, [*launch.command, *launch.env.values()])
+
+    def _db_password_env(self, state: LocalState, templates: list[str]) -> dict[str, str]:
+        """PGPASSWORD for a process whose command or env uses {db_url}, with PostgreSQL."""
+        if state.options.db != "postgres" or not any("{db_url}" in t for t in templates):
+            return {}
+        secrets = _secrets.load(self.state_dir)
+        if secrets is None:
+            raise StackError(f"the stack's database password is missing from {self.state_dir}")
+        return {_secrets.PASSWORD_ENV: secrets.db_password}
 
     def _wait_ready(self, entry: ProcEntry) -> None:
         if entry.ready_path is None or entry.port is None:
@@ -554,6 +619,7 @@ class LocalPlatform(PgAdminAbility):
             stopped.append(f"leftover {leftover}: killed")
         if state.pg_dir:
             _postgres.remove(Path(state.pg_dir))
+        _secrets.remove(self.state_dir)
         sock = Path(state.runtime_socket)
         if sock.exists():
             sock.unlink()
@@ -632,6 +698,9 @@ class LocalPlatform(PgAdminAbility):
         service_urls: dict[str, str] = {}
         for inst in instances:
             service_urls.setdefault(inst.service, f"http://{inst.address}")
+        database_url = state.db_direct_url
+        if state.options.db == "postgres" and (secrets := _secrets.load(self.state_dir)):
+            database_url = _secrets.with_password(database_url, secrets.db_password)
         return Endpoints(
             entry_url=f"http://{state.host}:{state.entry_port}",
             toxiproxy_url=self._toxiproxy_url(state),
@@ -639,7 +708,7 @@ class LocalPlatform(PgAdminAbility):
             lb_backend=backend,
             instances=instances,
             proxies={name: name for name in state.proxy_ports},
-            database_url=state.db_direct_url,
+            database_url=database_url,  # with the password: in memory only
             service_urls=service_urls,
         )
 

@@ -1,6 +1,8 @@
 """The local stack's state on disk, so a later `status`, `down` or `recover` finds it.
 
-<state_dir>/stack.json, kept by _state_store.StateStore (atomic writes, an exclusive lock).
+<state_dir>/stack.json, kept by _state_store.StateStore (atomic writes, an exclusive lock, mode
+0600). It holds no secret: env values from the stack file are kept by name (`env`, `options`),
+database URLs without the password (that one is in secrets.json, _secrets.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class ProcEntry(BaseModel):
     pid: int
     create_time: float
     argv: list[str]
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[str, str] = Field(default_factory=dict)  # names only (values: REDACTED)
     log: str
     port: int | None = None
     user: str | None = None
@@ -42,7 +44,8 @@ class LocalState(BaseModel):
     stack_id: str
     stack: str
     spec_path: str | None
-    options: ResolvedOptions
+    files: dict[str, str] = Field(default_factory=dict)  # sha256 of each file it started from
+    options: ResolvedOptions  # env values REDACTED
     created_at: float = Field(default_factory=time.time)
     complete: bool = False
     host: str
@@ -50,7 +53,7 @@ class LocalState(BaseModel):
     toxiproxy_port: int
     runtime_socket: str
     proxy_ports: dict[str, int]
-    db_url: str  # as the services see it (through Toxiproxy with PostgreSQL)
-    db_direct_url: str  # as the harness reaches it (bypasses Toxiproxy)
+    db_url: str  # as the services see it (through Toxiproxy with PostgreSQL); no password
+    db_direct_url: str  # as the harness reaches it (bypasses Toxiproxy); no password
     pg_dir: str | None = None
     procs: dict[str, ProcEntry] = Field(default_factory=dict)

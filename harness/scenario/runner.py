@@ -1,8 +1,10 @@
 """Run scenarios: bring the stack to what each needs, run its trials, write the run record.
 
 The record (reports/<run_id>/record.json) is written after every trial, so an interrupted run
-still leaves what it measured. A stack this run started is taken down at the end (unless asked
-to keep it); a stack it found running is left running.
+still leaves what it measured. The stack is held for the whole run and left as it was found
+(stack_keeper.py): a stack this run started is taken down at the end (unless asked to keep it);
+a stack it found running is left running, with the user's options again if a scenario needed
+others.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from harness.recover import recover
 from harness.scenario.loader import LoadedScenario
 from harness.scenario.schema import Scenario
 from harness.scenario.settings import assess_settings
+from harness.scenario.stack_keeper import StackKeeper
 from harness.scenario.trial import LiveState, TrialEnv, run_trial
 from harness.scenario.trial_record import to_record, write_timeline_csv
 from harness.scenario.verdict import judge
@@ -72,7 +75,7 @@ class RunOptions:
     repeat: int | None = None  # overrides each scenario's `repeat`
     time_scale: float = 1.0  # multiplies phases and fault offsets/durations (short CI runs)
     suite: str | None = None
-    keep_stack: bool | None = None  # None: take down a stack this run started, keep others
+    keep_stack: bool | None = None  # None: down a stack this run started, restore one it found
     argv: list[str] = field(default_factory=list)
 
 
@@ -95,12 +98,12 @@ def run(
         seed=opts.seed,
         argv=opts.argv,
     )
-    started_stack = False
+    keeper = StackKeeper.begin(platform, ui.progress, opts.keep_stack)  # the stack's lock
     record_io.write(record, run_dir)  # from the first instant: a killed run still leaves this
     try:
         for i, ls in enumerate(loaded):
             ui.scenario_start(ls.scenario, i, len(loaded))
-            started_stack |= _ensure_stack(platform, ls.scenario, ui.progress)
+            keeper.ensure(stack_options(ls.scenario))
             scenario_rec = _run_scenario(ls, platform, opts, ui, run_dir, record)
             record.scenarios.append(scenario_rec)
             record_io.write(record, run_dir)
@@ -122,10 +125,7 @@ def run(
         with shielded():  # a second signal cannot lose the record or leave the stack half down
             record.finished_at = time.time()
             record_io.write(record, run_dir)
-            keep = opts.keep_stack if opts.keep_stack is not None else not started_stack
-            if not keep:
-                ui.progress("taking the stack down (this run started it)")
-                platform.down(ui.progress)
+            keeper.finish()  # down, or the stack the user had restored; the lock released
     return record, run_dir
 
 
@@ -284,24 +284,6 @@ def stack_options(sc: Scenario) -> StackOptions:
     return StackOptions(
         replicas=req.replicas, db=req.db, profile=req.profile, lb_profile=req.lb_profile
     )
-
-
-def _ensure_stack(platform: Platform, sc: Scenario, progress: Progress) -> bool:
-    """Bring the stack to what the scenario needs. True when this call started it."""
-    wanted = stack_options(sc)
-    resolved = platform.resolve(wanted)
-    current = platform.options()
-    if current == resolved:
-        return False
-    if current is not None:
-        progress(
-            f"the stack runs profile {current.profile}/{current.lb_profile}; "
-            f"{sc.name} needs {resolved.profile}/{resolved.lb_profile}: restarting it"
-        )
-        platform.down(progress)
-    progress(f"bringing the stack up on {platform.name}")
-    platform.up(wanted, progress)
-    return True
 
 
 def _ensure_healthy(platform: Platform, progress: Progress, timeout: float = 45.0) -> None:

@@ -73,7 +73,7 @@ def stack(shared_platform: LocalPlatform) -> LocalPlatform:
     """
     wanted = StackOptions()
     current = shared_platform.options()
-    if current is not None and current != wanted.resolve(shared_platform.spec):
+    if current is not None and current != wanted.resolve(shared_platform.spec).redacted():
         shared_platform.down()
     shared_platform.up(wanted)
     return shared_platform

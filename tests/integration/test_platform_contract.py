@@ -169,7 +169,7 @@ def test_a_partitioned_replica_is_taken_out_and_comes_back(platform: Platform) -
 def test_up_again_adopts_and_other_options_are_refused(platform: Platform) -> None:
     same = new_platform(platform.name, platform.state_dir.parent)  # type: ignore[attr-defined]
     assert same.up(StackOptions()).entry_url == platform.endpoints().entry_url
-    with pytest.raises(StackError, match="already up with other options"):
+    with pytest.raises(StackError, match="already up, but it runs with other options"):
         same.up(StackOptions(replicas=2))
 
 

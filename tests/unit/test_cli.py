@@ -52,3 +52,23 @@ def test_list_and_faults(capsys: pytest.CaptureFixture[str]) -> None:
     assert "latency" in out and "partition" in out and "surge" in out
     assert main(["list"]) == 0
     assert "one-replica" in capsys.readouterr().out
+
+
+def test_a_busy_stack_exits_7_naming_the_holder_and_status_still_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.platforms.lock_holder import start_holder, stop
+
+    assert exit_code_for(errors.StackBusy("x")) is Exit.STACK_BUSY == 7
+    proc, _ = start_holder(tmp_path / "local-sample-shop")
+    try:
+        for command in ("down", "recover"):
+            assert main([command, "--state-dir", str(tmp_path)]) == 7
+            err = capsys.readouterr().err
+            assert f"in use by another shopchaos command: pid {proc.pid}" in err
+            assert f"kill {proc.pid}" in err
+        # read-only: not refused (there is simply no stack up)
+        assert main(["status", "--state-dir", str(tmp_path)]) == 4
+        assert "no local stack is up" in capsys.readouterr().err
+    finally:
+        stop(proc)
