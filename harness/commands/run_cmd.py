@@ -23,6 +23,7 @@ from harness.commands._common import (
 from harness.commands._run_ui import VERDICT_STYLE, ConsoleUI
 from harness.commands.scenario_cmds import ScenariosDirOpt, scenarios_dir
 from harness.errors import Interrupted
+from harness.events import JsonLinesEvents
 from harness.record import io as record_io
 from harness.record import model as rec
 from harness.report.outputs import write_all
@@ -76,6 +77,15 @@ def run_cmd(
     ] = None,
     entry_port: EntryPortOpt = 8080,
     toxiproxy_port: ToxiproxyPortOpt = 8474,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="Append JSON lines to FILE as things happen: phases, faults applied and "
+            "reverted, probe results, verdicts (docs/cli.md).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> rec.Status:
     """Run scenarios: bring the stack up if needed, inject the faults under load, measure,
     check each scenario's expectations, and write reports/<run>/record.json.
@@ -103,6 +113,9 @@ def run_cmd(
         keep_stack=keep_stack,
         argv=sys.argv[1:],
     )
+    sink = JsonLinesEvents(events) if events is not None else None
+    if sink is not None:
+        opts.events = sink
     console.print(f"running {len(loaded)} scenario(s) on {plat.name}, seed {opts.seed}")
     try:
         record, run_dir = run(loaded, plat, opts, ConsoleUI(console))
@@ -112,6 +125,9 @@ def run_cmd(
                 written = write_all(record_io.read(e.run_dir), e.run_dir)
             console.print(f"report of what was measured: {written['html']}")
         raise
+    finally:
+        if sink is not None:
+            sink.close()
     print_summary(record)
     with shielded():
         written = write_all(record, run_dir)

@@ -10,7 +10,8 @@ import pytest
 from harness.errors import Interrupted
 from harness.faults.meta import FaultMeta
 from harness.faults.registry import BuiltFault
-from harness.scenario.safety import AppliedFaults, shielded, signals_raise
+from harness.scenario.safety import AppliedFaults
+from harness.signals import shielded, signals_raise
 
 
 class FakeFault:
