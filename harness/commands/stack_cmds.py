@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from typing import Annotated
 
@@ -18,6 +20,7 @@ from harness.commands._common import (
     platform_from,
     progress_printer,
 )
+from harness.commands._status_json import status_document
 from harness.platforms.base import StackOptions, StackStatus
 from harness.recover import recover
 
@@ -96,9 +99,21 @@ def status(
     platform: PlatformOpt = "local",
     stack: StackOpt = None,
     state_dir: StateDirOpt = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON document: every address (entry, Toxiproxy API, each proxy's "
+            "listen/upstream, HAProxy runtime, database) and each instance's process tree.",
+        ),
+    ] = False,
 ) -> None:
     """Show each instance: process, address, health, and the load balancer's own view."""
-    _print_status(platform_from(platform, stack, state_dir).status())
+    st = platform_from(platform, stack, state_dir).status()
+    if as_json:
+        sys.stdout.write(json.dumps(status_document(st), indent=2) + "\n")
+        return
+    _print_status(st)
 
 
 def recover_cmd(
@@ -135,6 +150,11 @@ def _print_status(st: StackStatus) -> None:
     console.print(table)
     parts = [f"{name}: {_colour(state, 'running')}" for name, state in st.components.items()]
     console.print("  ".join(parts))
+    e = st.endpoints
+    console.print(
+        f"Toxiproxy API {e.toxiproxy_url}; HAProxy runtime {e.lb_runtime}; database "
+        f"{e.database_url}  (status --json: every address, proxies, process trees)"
+    )
     verdict = "[green]healthy[/]" if st.healthy else "[yellow]degraded[/]"
     console.print(f"entry {st.endpoints.entry_url}: {verdict}")
 
