@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.errors import HarnessError
 from harness.platforms.base import Endpoints
@@ -28,7 +31,11 @@ class CallableError(HarnessError):
 
 
 def resolve(ref: str) -> Callable[..., Any]:
+    """Import `module:function`, from PYTHONPATH, the installed packages or the working
+    directory (as `python -m` would)."""
     module_name, _, attr = ref.partition(":")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.append(os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
@@ -54,6 +61,19 @@ def endpoints_dict(e: Endpoints) -> dict[str, Any]:
         "proxies": dict(e.proxies),
         "instances": {i.name: i.address for i in e.instances},
     }
+
+
+def stack_configuration(endpoints: Endpoints, scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """The `configuration` a function receives: defaults naming this stack (what the Chaos
+    Toolkit's Toxiproxy driver reads: toxiproxy_host, toxiproxy_port; and entry_url), then the
+    scenario's own `configuration:` block over them."""
+    toxi = urlsplit(endpoints.toxiproxy_url)
+    defaults: dict[str, Any] = {
+        "toxiproxy_host": toxi.hostname or "127.0.0.1",
+        "toxiproxy_port": toxi.port or 8474,
+        "entry_url": endpoints.entry_url,
+    }
+    return {**defaults, **scenario}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from harness.record import io as record_io
 from harness.record import model as rec
 from harness.report.outputs import write_all
 from harness.scenario import loader
-from harness.scenario.plan import plan_run
+from harness.scenario.plan import check_functions, plan_run
 from harness.scenario.runner import RunOptions, run
 from harness.scenario.variables import parse_vars
 from harness.signals import shielded
@@ -129,6 +129,7 @@ def run_cmd(
         loaded = loader.suite(scenarios_dir(scenarios), suite, plat.spec, variables)
     else:
         loaded = loader.load_many(list(files or []), plat.spec, variables)
+    check_functions(loaded)
     run_seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
     if dry_run:
         plans = plan_run(loaded, plat, seed=run_seed, repeat=repeat, time_scale=time_scale)

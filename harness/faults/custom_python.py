@@ -11,20 +11,24 @@ finds this stack's Toxiproxy. harness/callables.py has the calling rules and the
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harness.callables import CallableError, Injected, call, endpoints_dict, keyword_arguments
+from harness.callables import (
+    CallableError,
+    Injected,
+    call,
+    endpoints_dict,
+    keyword_arguments,
+    stack_configuration,
+)
 from harness.callables import resolve as resolve_function
 from harness.errors import FaultError
 from harness.faults._custom import CustomSpec, JournaledFault
 from harness.faults.base import FaultContext
 from harness.faults.meta import FaultMeta
 from harness.faults.registry import Targets, register
-from harness.platforms.base import Endpoints
 from harness.scenario.durations import Duration
 
 _FUNCTION = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -52,17 +56,6 @@ class PythonFaultSpec(CustomSpec):
         default_factory=dict, description="given to functions that take `options`"
     )
     timeout: Duration = Field(default=30.0, gt=0, le=600, description="per call")
-
-
-def stack_configuration(endpoints: Endpoints, scenario: Mapping[str, Any]) -> dict[str, Any]:
-    """The configuration a function receives: defaults naming this stack, then the scenario's."""
-    toxi = urlsplit(endpoints.toxiproxy_url)
-    defaults: dict[str, Any] = {
-        "toxiproxy_host": toxi.hostname or "127.0.0.1",
-        "toxiproxy_port": toxi.port or 8474,
-        "entry_url": endpoints.entry_url,
-    }
-    return {**defaults, **scenario}
 
 
 def _prepared(

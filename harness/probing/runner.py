@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from harness.callables import CallableError, endpoints_dict
+from harness.callables import CallableError, endpoints_dict, stack_configuration
 from harness.errors import InputError, Problem
 from harness.events import NO_EVENTS, EventSink
 from harness.httpcall.spec import RequestSpec
@@ -202,7 +202,7 @@ def build_executors(
                     spec,
                     endpoints,
                     endpoints_data=data,
-                    configuration=configuration,
+                    configuration=stack_configuration(endpoints, configuration),
                     secrets=secrets,
                 )
             )

@@ -12,12 +12,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from harness.callables import CallableError, resolve
 from harness.errors import FaultError, HarnessError, InputError, Problem
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.faults import registry
 from harness.faults.base import FaultContext
+from harness.faults.custom_python import PythonCall
 from harness.platforms.base import Platform
 from harness.probing.runner import build_executors, health_probe
+from harness.probing.spec import PythonProbe
 from harness.scenario.loader import LoadedScenario
 from harness.scenario.runner import health_path, stack_options
 from harness.scenario.schema import Scenario
@@ -145,6 +148,30 @@ def _plan(
         probes,
         tuple(notes),
     )
+
+
+def check_functions(loaded: list[LoadedScenario]) -> None:
+    """Before anything starts: every python probe's and fault's function imports (a missing
+    module is a located input error, not a failure after the stack came up)."""
+    problems: list[Problem] = []
+    for ls in loaded:
+        refs = [
+            (f"probes[{i}].function", p.function)
+            for i, p in enumerate(ls.scenario.probes)
+            if isinstance(p, PythonProbe)
+        ]
+        for i, f in enumerate(ls.scenario.faults):
+            for part in ("apply", "revert"):
+                call = getattr(f, part, None)
+                if isinstance(call, PythonCall):
+                    refs.append((f"faults[{i}].{part}.function", call.function))
+        for where, ref in refs:
+            try:
+                resolve(ref)
+            except CallableError as e:
+                problems.append(Problem(where, f"{ls.path}: {e.message}", hint=e.hint))
+    if problems:
+        raise InputError(None, problems)
 
 
 def _seeds(base: int, n: int) -> tuple[int, ...]:
