@@ -30,6 +30,8 @@ class Executor(Protocol):
 
     def run(self, n: int) -> tuple[ProbeResult, list[LedgerEntry]]: ...
 
+    def close(self) -> None: ...
+
 
 def resolve_url(endpoints: Endpoints, spec: RequestSpec) -> str:
     """The base of the request (raises ValueError when it breaks the network rule)."""
@@ -49,6 +51,9 @@ class HttpExecutor:
 
     def run(self, n: int) -> tuple[ProbeResult, list[LedgerEntry]]:
         return _result(send(self.session, self.spec, self.url)), []
+
+    def close(self) -> None:
+        self.session.close()
 
 
 class JourneyExecutor:
@@ -87,6 +92,9 @@ class JourneyExecutor:
             why = f"journey took {took * 1000:.0f} ms, limit {limit * 1000:.0f} ms"
             return self._done(started, False, status, None, why), ledger
         return self._done(started, True, status, None, None), ledger
+
+    def close(self) -> None:
+        return None
 
     def _done(
         self, started: float, ok: bool, status: int, step: str | None, error: str | None
@@ -152,6 +160,9 @@ class PythonExecutor:
         took = time.time() - t
         why = self.spec.tolerance.failure(value) if self.spec.tolerance else None
         return ProbeResult(t, took, why is None, 0, short(value), why), []
+
+    def close(self) -> None:
+        return None
 
 
 def make_executor(

@@ -89,6 +89,10 @@ class ProbeThread(Poller):
                 phase=self.clock.phase_at(result.t),
             )
 
+    def stop(self) -> None:
+        super().stop()
+        self.executor.close()
+
     def observed(self) -> ProbeObservation:
         with self._lock:
             return ProbeObservation(self.meta, tuple(self.samples))
@@ -211,5 +215,7 @@ def build_executors(
         except CallableError as e:
             problems.append(Problem(f"probes[{i}]", f"{spec.id}: {e.message}", hint=e.hint))
     if problems:
+        for ex in out:
+            ex.close()
         raise InputError(None, problems)
     return out

@@ -219,7 +219,10 @@ def _probes(sc: Scenario, platform: Platform) -> tuple[PlannedProbe, ...]:
     endpoints = platform.endpoints()
     meta, health = health_probe(endpoints, health_path(platform))
     out = [PlannedProbe(meta.id, meta.type, health.target, meta.every, ("always",))]
+    health.close()
     executors = build_executors(sc.probes, endpoints, sc.configuration, sc.secrets)
+    for ex in executors:
+        ex.close()
     out.extend(
         PlannedProbe(spec.id, spec.type, ex.target, spec.every, spec.run_phases())
         for spec, ex in zip(sc.probes, executors, strict=True)
