@@ -14,6 +14,7 @@ from harness.commands._common import StackOpt, console
 from harness.faults.registry import fault_types, plugin_problems
 from harness.scenario import loader
 from harness.scenario.durations import format_duration
+from harness.scenario.variables import parse_vars
 from harness.stack.loader import load_stack
 
 ScenariosDirOpt = Annotated[
@@ -50,11 +51,18 @@ def validate(
         list[Path], typer.Argument(help="Scenario files to check.", exists=True, dir_okay=False)
     ],
     stack: StackOpt = None,
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="KEY=VALUE for ${KEY} (repeatable).")
+    ] = None,
+    var_file: Annotated[
+        list[Path] | None,
+        typer.Option("--var-file", help="A YAML mapping of variables.", exists=True),
+    ] = None,
 ) -> None:
     """Check scenario files against the schema and the stack; list every problem with its
     file, line and key, and a hint. Exit code 2 when any file has a problem."""
     spec, _ = load_stack(stack)
-    loaded = loader.load_many(files, spec)
+    loaded = loader.load_many(files, spec, parse_vars(var or [], var_file or []))
     for item in loaded:
         console.print(f"[green]ok[/] {item.path}: {item.scenario.name}")
 
