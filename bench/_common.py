@@ -116,8 +116,10 @@ def load_rate(
     probes: bool = False,
 ) -> float:
     """Requests per second the MaxRate user class reaches (Locust's own count)."""
+    from harness.events import NO_EVENTS
     from harness.load.process import LoadConfig, LoadProcess
-    from harness.probes import EntryProbe, LbProbe
+    from harness.probes import LbProbe
+    from harness.probing.runner import PhaseClock, ProbeThread, health_probe
 
     e = platform.endpoints()
     config = LoadConfig(
@@ -130,7 +132,11 @@ def load_rate(
         record=record,
     )
     load = LoadProcess(config, log=work / "max-rate-load.log")
-    running = [EntryProbe(e.entry_url + "/healthz"), LbProbe(e.lb_runtime, e.lb_backend)]
+    meta, health = health_probe(e, "/healthz")
+    running = [
+        ProbeThread(meta, health, PhaseClock(), NO_EVENTS, always=True),
+        LbProbe(e.lb_runtime, e.lb_backend),
+    ]
     started = load.start()
     if probes:
         for p in running:

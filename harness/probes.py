@@ -1,7 +1,7 @@
-"""High-frequency probes, on the same clock as the requests: the entry URL, the LB's view, and
-the machine itself.
+"""High-frequency probes, on the same clock as the requests: the LB's view and the machine
+itself. (The entry's health probe, GET the health path every 50 ms, is one of the scenario's
+probes now: harness/probing/, id `health`.)
 
-EntryProbe: GET the entry URL every 50 ms (a customer's eye view, independent of Locust).
 LbProbe: the load balancer's runtime API every 25 ms; records each server's state changes.
 HostProbe: every 0.5 s, the host's CPU and load, the load process's CPU, and how late the
 probe itself woke (a starved machine cannot measure: docs/metrics.md, evidence).
@@ -18,15 +18,16 @@ import time
 from types import TracebackType
 
 import psutil
-import requests
 
 from harness.errors import StackError
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.measure.observations import HostSample
-from harness.measure.timeline import BackendEvent, ProbeSample
+from harness.measure.timeline import BackendEvent
 
 
-class _Poller:
+class Poller:
+    """A thread that calls poll() every `interval` until stopped (late polls are not queued)."""
+
     def __init__(self, interval: float, name: str) -> None:
         self.interval = interval
         self._stop = threading.Event()
@@ -41,7 +42,7 @@ class _Poller:
         if self._thread.is_alive():
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> _Poller:
+    def __enter__(self) -> Poller:
         self.start()
         return self
 
@@ -66,28 +67,7 @@ class _Poller:
         raise NotImplementedError
 
 
-class EntryProbe(_Poller):
-    def __init__(self, url: str, *, interval: float = 0.05, timeout: float = 1.0) -> None:
-        super().__init__(interval, "entry-probe")
-        self.url = url
-        self.timeout = timeout
-        self.samples: list[ProbeSample] = []
-        self._session = requests.Session()
-
-    def poll(self) -> None:
-        t = time.time()
-        try:
-            r = self._session.get(self.url, timeout=self.timeout)
-            self.samples.append(ProbeSample(t, time.time() - t, r.status_code))
-        except requests.RequestException as e:
-            self.samples.append(ProbeSample(t, time.time() - t, 0, type(e).__name__))
-
-    def stop(self) -> None:
-        super().stop()
-        self._session.close()
-
-
-class LbProbe(_Poller):
+class LbProbe(Poller):
     def __init__(self, address: str, backend: str, *, interval: float = 0.025) -> None:
         super().__init__(interval, "lb-probe")
         self.runtime = HAProxyRuntime(address, timeout=0.5)
@@ -111,7 +91,7 @@ class LbProbe(_Poller):
                 self.events.append(BackendEvent(t, s.server, s.status, prev))
 
 
-class HostProbe(_Poller):
+class HostProbe(Poller):
     """The machine every 0.5 s (HostSample): busy and stolen CPU since the last sample, the
     1-minute load average per core, the CPU the load process(es) used, and this probe's own
     lateness. `watch()` names the load processes once they run."""

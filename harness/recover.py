@@ -3,20 +3,22 @@
 Generic over the Platform: every Toxiproxy proxy enabled and every toxic removed, every paused
 instance resumed, every exited instance started again, every partitioned instance reconnected,
 every load-balancer server a drain left in MAINT or DRAIN put back in rotation, and a DR drill
-cut short after it dropped the database finished from the backup it kept (faults/dr_journal.py).
-It reports what it fixed; on a healthy stack it fixes nothing. It holds the stack's lock
-(_lock.py): StackBusy while another command (a run) uses the stack.
+cut short after it dropped the database finished from the backup it kept (faults/dr_journal.py),
+and every exec/http/python fault still in force reverted from the journal its apply() wrote
+(faults/journal.py). It reports what it fixed; on a healthy stack it fixes nothing. It holds
+the stack's lock (_lock.py): StackBusy while another command (a run) uses the stack.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import shutil
 from pathlib import Path
 
-from harness.errors import StackError
+from harness.errors import HarnessError, StackError
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
-from harness.faults import dr_journal
+from harness.faults import dr_journal, journal
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _lock
 from harness.platforms.base import (
@@ -38,6 +40,7 @@ def recover(platform: Platform, progress: Progress = no_progress) -> list[str]:
 def _repair(platform: Platform, progress: Progress) -> list[str]:
     fixed: list[str] = []
     endpoints = platform.endpoints()
+    fixed.extend(_revert_journaled(platform, progress))  # before the generic repairs below
     client = ToxiproxyClient(endpoints.toxiproxy_url)
     for proxy in client.proxies().values():
         if not proxy.enabled:
@@ -110,3 +113,44 @@ def _finish_dr_drill(platform: Platform, progress: Progress) -> list[str]:
         f"database: restored from the backup of {when} UTC (the DR drill {pending.fault} was "
         "cut short after it dropped the database)"
     ]
+
+
+def _revert_journaled(platform: Platform, progress: Progress) -> list[str]:
+    """Faults of the scenario's own (exec, http, python) a killed harness left in force:
+    rebuilt from the journal through the registry and reverted, newest first. One that cannot
+    be reverted stays in the journal and is reported; the others still go."""
+    from harness.faults import registry
+    from harness.faults.base import FaultContext
+
+    entries = journal.read(platform.state_dir)
+    if not entries:
+        return []
+    endpoints = platform.endpoints()
+    out: list[str] = []
+    failed: list[str] = []
+    for entry in sorted(entries, key=lambda e: e.at, reverse=True):
+        ctx = FaultContext(
+            platform=platform,
+            endpoints=endpoints,
+            toxiproxy=ToxiproxyClient(endpoints.toxiproxy_url),
+            rng=random.Random(0),
+            progress=progress,
+            configuration=entry.configuration,
+            secrets=entry.secrets,
+        )
+        progress(f"reverting {entry.fault} ({entry.kind}) left in force by harness {entry.pid}")
+        try:
+            ftype = registry.fault_types()[entry.kind]
+            spec = ftype.spec.model_validate({**entry.spec, "id": entry.fault})
+            registry.build(spec, ctx).fault.revert()
+        except (HarnessError, KeyError, ValueError) as e:
+            failed.append(f"{entry.fault} ({entry.kind}): {e}")
+            continue
+        journal.remove(platform.state_dir, entry.key)
+        out.append(f"fault {entry.fault} ({entry.kind}): reverted (left in force by a killed run)")
+    if failed:
+        raise StackError(
+            "could not revert: " + "; ".join(failed),
+            hint=f"revert by hand, then delete {platform.state_dir / journal.FILE}",
+        )
+    return out

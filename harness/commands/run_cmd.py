@@ -20,14 +20,18 @@ from harness.commands._common import (
     console,
     platform_from,
 )
+from harness.commands._plan_ui import print_plan
 from harness.commands._run_ui import VERDICT_STYLE, ConsoleUI
 from harness.commands.scenario_cmds import ScenariosDirOpt, scenarios_dir
 from harness.errors import Interrupted
+from harness.events import JsonLinesEvents
 from harness.record import io as record_io
 from harness.record import model as rec
 from harness.report.outputs import write_all
 from harness.scenario import loader
+from harness.scenario.plan import check_functions, plan_run
 from harness.scenario.runner import RunOptions, run
+from harness.scenario.variables import parse_vars
 from harness.signals import shielded
 
 
@@ -76,6 +80,36 @@ def run_cmd(
     ] = None,
     entry_port: EntryPortOpt = 8080,
     toxiproxy_port: ToxiproxyPortOpt = 8474,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Load and validate everything, resolve targets against the running stack and "
+            "print the plan with times; start, change and write nothing.",
+        ),
+    ] = False,
+    var: Annotated[
+        list[str] | None,
+        typer.Option("--var", help="KEY=VALUE for ${KEY} in scenario files (repeatable)."),
+    ] = None,
+    var_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--var-file",
+            help="A YAML mapping of variables (repeatable; --var wins).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="Append JSON lines to FILE as things happen: phases, faults applied and "
+            "reverted, probe results, verdicts (docs/cli.md).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> rec.Status:
     """Run scenarios: bring the stack up if needed, inject the faults under load, measure,
     check each scenario's expectations, and write reports/<run>/record.json.
@@ -90,19 +124,29 @@ def run_cmd(
     if bool(files) == bool(suite):
         raise typer.BadParameter("give scenario files or --suite TAG (not both)")
     plat = platform_from(platform, stack, state_dir, entry_port, toxiproxy_port)
+    variables = parse_vars(var or [], var_file or [])
     if suite:
-        loaded = loader.suite(scenarios_dir(scenarios), suite, plat.spec)
+        loaded = loader.suite(scenarios_dir(scenarios), suite, plat.spec, variables)
     else:
-        loaded = loader.load_many(list(files or []), plat.spec)
+        loaded = loader.load_many(list(files or []), plat.spec, variables)
+    check_functions(loaded)
+    run_seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+    if dry_run:
+        plans = plan_run(loaded, plat, seed=run_seed, repeat=repeat, time_scale=time_scale)
+        print_plan(plans)
+        return rec.Status.PASSED
     opts = RunOptions(
         reports_dir=reports,
-        seed=seed if seed is not None else random.SystemRandom().randrange(1, 2**31),
+        seed=run_seed,
         repeat=repeat,
         time_scale=time_scale,
         suite=suite,
         keep_stack=keep_stack,
         argv=sys.argv[1:],
     )
+    sink = JsonLinesEvents(events) if events is not None else None
+    if sink is not None:
+        opts.events = sink
     console.print(f"running {len(loaded)} scenario(s) on {plat.name}, seed {opts.seed}")
     try:
         record, run_dir = run(loaded, plat, opts, ConsoleUI(console))
@@ -112,6 +156,9 @@ def run_cmd(
                 written = write_all(record_io.read(e.run_dir), e.run_dir)
             console.print(f"report of what was measured: {written['html']}")
         raise
+    finally:
+        if sink is not None:
+            sink.close()
     print_summary(record)
     with shielded():
         written = write_all(record, run_dir)

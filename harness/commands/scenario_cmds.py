@@ -11,9 +11,10 @@ from rich.table import Table
 
 from harness import tools
 from harness.commands._common import StackOpt, console
-from harness.faults.registry import fault_types
+from harness.faults.registry import fault_types, plugin_problems
 from harness.scenario import loader
 from harness.scenario.durations import format_duration
+from harness.scenario.variables import parse_vars
 from harness.stack.loader import load_stack
 
 ScenariosDirOpt = Annotated[
@@ -50,11 +51,18 @@ def validate(
         list[Path], typer.Argument(help="Scenario files to check.", exists=True, dir_okay=False)
     ],
     stack: StackOpt = None,
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="KEY=VALUE for ${KEY} (repeatable).")
+    ] = None,
+    var_file: Annotated[
+        list[Path] | None,
+        typer.Option("--var-file", help="A YAML mapping of variables.", exists=True),
+    ] = None,
 ) -> None:
     """Check scenario files against the schema and the stack; list every problem with its
     file, line and key, and a hint. Exit code 2 when any file has a problem."""
     spec, _ = load_stack(stack)
-    loaded = loader.load_many(files, spec)
+    loaded = loader.load_many(files, spec, parse_vars(var or [], var_file or []))
     for item in loaded:
         console.print(f"[green]ok[/] {item.path}: {item.scenario.name}")
 
@@ -79,10 +87,27 @@ def list_cmd(scenarios: ScenariosDirOpt = None, stack: StackOpt = None) -> None:
 
 
 def faults_cmd() -> None:
-    """List the fault types a scenario can use (docs/faults.md has their options)."""
+    """List the fault types a scenario can use, with the plugin (entry point of the
+    `shopchaos.faults` group) and the package that provides each (docs/faults.md, options;
+    docs/extending.md, writing a plugin)."""
     table = Table(title="fault types", title_justify="left")
-    for col in ("type", "family", "what it does"):
+    for col in ("type", "family", "plugin", "package", "what it does"):
         table.add_column(col)
-    for ft in sorted(fault_types().values(), key=lambda f: (f.family, f.name)):
-        table.add_row(ft.name, ft.family, ft.summary)
+    for ft in sorted(fault_types().values(), key=lambda f: (f.distribution, f.family, f.name)):
+        version = _version(ft.distribution)
+        package = f"{ft.distribution} {version}".strip()
+        table.add_row(ft.name, ft.family, ft.plugin, package, ft.summary)
     console.print(table)
+    for p in plugin_problems():
+        console.print(
+            f"[red]plugin {p.plugin} ({p.distribution}) could not be loaded[/]: {p.error}"
+        )
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except (PackageNotFoundError, ValueError):
+        return ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from typing import Annotated
 
@@ -20,6 +22,7 @@ from harness.commands._common import (
     platforms_found,
     progress_printer,
 )
+from harness.commands._status_json import status_document
 from harness.platforms import _lock
 from harness.platforms.base import StackOptions, StackStatus
 from harness.recover import recover
@@ -114,11 +117,31 @@ def status(
     platform: PlatformOpt = "local",
     stack: StackOpt = None,
     state_dir: StateDirOpt = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON document: every address (entry, Toxiproxy API, each proxy's "
+            "listen/upstream, HAProxy runtime, database) and each instance's process tree.",
+        ),
+    ] = False,
 ) -> None:
     """Show each instance: process, address, health, and the load balancer's own view.
 
-    Without --stack: every stack that is up under the state dir. Works while a run holds it."""
-    for plat in platforms_found(platform, stack, state_dir):
+    Without --stack: every stack that is up under the state dir. Works while a run holds it.
+    --json: one document per stack (a list when several are up)."""
+    found = platforms_found(platform, stack, state_dir)
+    if as_json:
+        docs = []
+        for plat in found:
+            doc = status_document(plat.status())
+            holder = _lock.holder(plat.state_dir)
+            doc["in_use_by"] = holder.describe() if holder is not None else None
+            docs.append(doc)
+        out = docs[0] if len(docs) == 1 else docs
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return
+    for plat in found:
         _print_status(plat.status())
         holder = _lock.holder(plat.state_dir)
         if holder is not None:
@@ -162,6 +185,11 @@ def _print_status(st: StackStatus) -> None:
     console.print(table)
     parts = [f"{name}: {_colour(state, 'running')}" for name, state in st.components.items()]
     console.print("  ".join(parts))
+    e = st.endpoints
+    console.print(
+        f"Toxiproxy API {e.toxiproxy_url}; HAProxy runtime {e.lb_runtime}; database "
+        f"{e.database_url}  (status --json: every address, proxies, process trees)"
+    )
     verdict = "[green]healthy[/]" if st.healthy else "[yellow]degraded[/]"
     console.print(f"entry {st.endpoints.entry_url}: {verdict}")
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,6 +60,8 @@ class FaultContext:
     rng: random.Random
     progress: Progress = no_progress
     load: LoadControl | None = None
+    configuration: Mapping[str, Any] = field(default_factory=dict)  # the scenario's blocks,
+    secrets: Mapping[str, Any] = field(default_factory=dict)  # for python faults
 
 
 @runtime_checkable

@@ -1,10 +1,14 @@
-"""Fault types by name. Each family module registers its spec models and builders here; the
-registry builds every fault's FaultMeta once and checks its optional abilities in one place."""
+"""Fault types by name, found through the `shopchaos.faults` entry-point group: the built-in
+families are registered the same way as a plugin's (pyproject.toml). Each entry point names a
+module whose import registers its types (or a function that does, called once). The registry
+builds every fault's FaultMeta once and checks its optional abilities in one place.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from harness.errors import FaultError
@@ -34,6 +38,31 @@ class FaultType:
     summary: str
     self_healing: bool
     targets: TargetResolver
+    plugin: str = ""  # the entry point that registered it
+    distribution: str = ""  # the installed package that provides it (e.g. shopchaos)
+
+
+@dataclass(frozen=True)
+class PluginProblem:
+    """An entry point of the group that could not be loaded (its types are left out)."""
+
+    plugin: str
+    distribution: str
+    error: str
+
+
+GROUP = "shopchaos.faults"
+# Used only when no entry point of the group is visible (a source tree that was never installed)
+BUILTIN_FAMILIES = {
+    "instance": "harness.faults.instance",
+    "dependency": "harness.faults.dependency",
+    "network": "harness.faults.network",
+    "load": "harness.faults.load",
+    "database": "harness.faults.database",
+    "exec": "harness.faults.custom_exec",
+    "http": "harness.faults.custom_http",
+    "python": "harness.faults.custom_python",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +78,17 @@ class BuiltFault:
 _REGISTRY: dict[str, FaultType] = {}
 
 
+@dataclass
+class _Loading:
+    done: bool = False
+    plugin: str = ""
+    distribution: str = ""
+    problems: list[PluginProblem] = field(default_factory=list)
+
+
+_LOADING = _Loading()
+
+
 def register(
     name: str,
     family: str,
@@ -60,23 +100,44 @@ def register(
 ) -> Callable[[Builder], Builder]:
     def wrap(build: Builder) -> Builder:
         if name in _REGISTRY:
-            raise RuntimeError(f"fault type {name!r} registered twice")
-        _REGISTRY[name] = FaultType(name, family, spec, build, summary, self_healing, targets)
+            first = _REGISTRY[name]
+            raise RuntimeError(
+                f"fault type {name!r} registered twice (first by {first.plugin or '?'} of "
+                f"{first.distribution or '?'})"
+            )
+        _REGISTRY[name] = FaultType(
+            name,
+            family,
+            spec,
+            build,
+            summary,
+            self_healing,
+            targets,
+            plugin=_LOADING.plugin,
+            distribution=_LOADING.distribution,
+        )
         return build
 
     return wrap
 
 
 def fault_types() -> dict[str, FaultType]:
-    _load_families()
+    _load_plugins()
     return dict(_REGISTRY)
 
 
-def build(spec: FaultSpec, ctx: FaultContext) -> BuiltFault:
+def plugin_problems() -> list[PluginProblem]:
+    _load_plugins()
+    return list(_LOADING.problems)
+
+
+def plan(spec: FaultSpec, ctx: FaultContext) -> tuple[FaultType, FaultMeta]:
+    """What a fault would hit and how it is measured, without building it (nothing starts,
+    nothing is touched): the FaultMeta `build` uses, and what `--dry-run` prints."""
     kind = str(getattr(spec, "type", ""))
     ftype = fault_types().get(kind)
     if ftype is None:
-        raise FaultError(f"no fault type named {kind!r}")
+        raise FaultError(f"no fault type named {kind!r}", hint=f"types: {', '.join(_REGISTRY)}")
     targets = ftype.targets(spec, ctx)
     lb_servers = []
     for name in targets.instances:
@@ -94,6 +155,11 @@ def build(spec: FaultSpec, ctx: FaultContext) -> BuiltFault:
         description=spec.description,
         spec=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
     )
+    return ftype, meta
+
+
+def build(spec: FaultSpec, ctx: FaultContext) -> BuiltFault:
+    ftype, meta = plan(spec, ctx)
     fault = ftype.build(spec, ctx, meta)
     return BuiltFault(
         meta=meta,
@@ -103,6 +169,23 @@ def build(spec: FaultSpec, ctx: FaultContext) -> BuiltFault:
     )
 
 
-def _load_families() -> None:
-    # importing a family module registers its types
-    from harness.faults import database, dependency, instance, load, network  # noqa: F401
+def _load_plugins() -> None:
+    """Load every entry point of the group once; a broken plugin is reported (plugin_problems,
+    `shopchaos faults`) and its types left out, never a crash at import."""
+    if _LOADING.done:
+        return
+    _LOADING.done = True
+    eps = sorted(entry_points(group=GROUP), key=lambda e: (e.dist.name if e.dist else "", e.name))
+    if not any(e.dist is not None and e.dist.name == "shopchaos" for e in eps):
+        eps = [EntryPoint(n, m, GROUP) for n, m in BUILTIN_FAMILIES.items()] + eps
+    for ep in eps:
+        dist = ep.dist.name if ep.dist is not None else "shopchaos (source tree)"
+        _LOADING.plugin, _LOADING.distribution = ep.name, dist
+        try:
+            loaded = ep.load()
+            if callable(loaded):
+                loaded()
+        except Exception as e:  # a plugin's own bug must not take the harness down
+            _LOADING.problems.append(PluginProblem(ep.name, dist, f"{type(e).__name__}: {e}"))
+        finally:
+            _LOADING.plugin, _LOADING.distribution = "", ""

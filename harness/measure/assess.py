@@ -18,7 +18,8 @@ from harness.measure.evidence import (
     problems,
     summarize_host,
 )
-from harness.measure.observations import FaultObservation, TrialObservations
+from harness.measure.observations import FaultObservation, PhaseTimes, TrialObservations
+from harness.measure.probe_results import ProbeSummary, summarize
 from harness.measure.recovery import FaultMetrics, TrialImpact, measure_fault, share, span_ends
 from harness.measure.stats import RequestStats, request_stats
 from harness.measure.timeline import FaultWindow, ProbeSample, RequestRecord
@@ -51,6 +52,7 @@ class TrialMetrics:
     details: tuple[Mapping[str, float | int | str], ...]  # per fault: its own + RTO/RPO
     impact: TrialImpact
     probe: RequestStats | None
+    probes: tuple[ProbeSummary, ...]  # every probe, per phase it runs in
     host: HostSummary
     evidence: tuple[EvidenceProblem, ...]
 
@@ -73,6 +75,7 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
             details=tuple(dict(f.details) for f in obs.faults),
             impact=TrialImpact(0, 0, ()),
             probe=None,
+            probes=(),
             host=host,
             evidence=tuple(evidence),
         )
@@ -121,6 +124,7 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
         details=tuple(_details(f, records) for f in obs.faults),
         impact=impact,
         probe=_probe_stats(obs.probe, p.baseline_end, end),
+        probes=tuple(summarize(pr, phase_bounds(p, end)) for pr in obs.probes),
         host=host,
         evidence=tuple(evidence),
     )
@@ -179,6 +183,15 @@ def _whole_buckets(t0: float, records: tuple[RequestRecord, ...], end: float) ->
     """The end of the last complete bucket (a partial one would read as a drop in traffic)."""
     last = min(end, max((r.t for r in records), default=t0))
     return t0 + math.floor((last - t0) / BUCKET_WIDTH) * BUCKET_WIDTH
+
+
+def phase_bounds(p: PhaseTimes, end: float) -> tuple[tuple[str, float, float], ...]:
+    """The measured phases on the trial's clock (what a probe sample is judged in)."""
+    return (
+        ("baseline", p.warmup_end, p.baseline_end),
+        ("faults", p.baseline_end, p.faults_end),
+        ("observe", p.faults_end, end),
+    )
 
 
 def _probe_stats(samples: tuple[ProbeSample, ...], start: float, end: float) -> RequestStats | None:

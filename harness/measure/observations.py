@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from harness.faults.meta import FaultMeta
 from harness.load.wire import LedgerEntry
+from harness.measure.probe_results import HEALTH, ProbeObservation
 from harness.measure.timeline import BackendEvent, FaultWindow, ProbeSample, RequestRecord
 
 
@@ -90,13 +91,21 @@ class TrialObservations:
     ledger: tuple[LedgerEntry, ...] = ()
     faults: tuple[FaultObservation, ...] = ()
     backend_events: tuple[BackendEvent, ...] = ()
-    probe: tuple[ProbeSample, ...] = ()
+    probes: tuple[ProbeObservation, ...] = ()  # every probe's samples, the health probe's too
     host: tuple[HostSample, ...] = ()
     lags: tuple[LagSample, ...] = ()
     abort: tuple[float, str] | None = None
     rollbacks: tuple[RollbackEntry, ...] = ()
     errors: tuple[str, ...] = ()
     interrupted: str | None = None  # "SIGINT", "SIGTERM", ...: the trial did not finish
+
+    @property
+    def probe(self) -> tuple[ProbeSample, ...]:
+        """The built-in health probe's samples (the recovery math's probe figures)."""
+        for p in self.probes:
+            if p.meta.id == HEALTH:
+                return p.as_probe_samples()
+        return ()
 
     @property
     def end(self) -> float:

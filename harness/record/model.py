@@ -154,6 +154,48 @@ class Check(_Rec):
     value: float | None = None
 
 
+class ProbePhase(_Rec):
+    """A probe in one phase: samples, passes, latency of passes, its first failure."""
+
+    phase: str
+    span: float
+    samples: int
+    passed: int
+    p50: float | None = None
+    p95: float | None = None
+    first_failure: float | None = None  # relative to t0
+    first_error: str | None = None
+
+
+class ProbeMark(_Rec):
+    """One sample, for the report's timeline (relative to t0)."""
+
+    t: float
+    duration: float
+    ok: bool
+    status: int = 0
+    value: str | None = None
+    error: str | None = None
+
+
+class ProbeRecord(_Rec):
+    """A probe of the trial (a scenario's, or the built-in health probe, which is not judged)."""
+
+    id: str
+    type: str
+    target: str
+    description: str = ""
+    judged: bool = True
+    timed: bool = False
+    every: float
+    phases: list[str]
+    min_samples: int
+    min_success: float
+    by_phase: list[ProbePhase] = Field(default_factory=list)
+    samples: list[ProbeMark] = Field(default_factory=list)
+    thinned: int = 0  # passing samples left out of `samples` (the 50 ms health probe)
+
+
 class Abort(_Rec):
     t: float
     reason: str
@@ -273,6 +315,7 @@ class TrialRecord(_Rec):
     buckets: list[Bucket] = Field(default_factory=list)
     backend_events: list[BackendChange] = Field(default_factory=list)
     probe: Stats | None = None
+    probes: list[ProbeRecord] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
     abort: Abort | None = None
     rollbacks: list[Rollback] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.record.model import ScenarioRecord, TrialRecord
+from harness.record.model import ProbeMark, ProbeRecord, ScenarioRecord, TrialRecord
 
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, GREY = (
     "#0072B2",
@@ -35,20 +35,23 @@ def timeline(trial: TrialRecord) -> Any:
     from plotly.subplots import make_subplots
 
     servers = sorted({e.server for e in trial.backend_events})
-    rows = 4 if servers else 3
-    heights = [0.3, 0.22, 0.3, 0.18] if servers else [0.38, 0.27, 0.35]
+    probes = [p for p in trial.probes if p.samples]
+    titles = ["throughput (req/s)", "error rate (%)", "p95 latency (ms)"]
+    heights = [0.3, 0.22, 0.3]
+    if servers:
+        titles.append("load balancer's view")
+        heights.append(0.18)
+    if probes:
+        titles.append("probes (\u2713 passed, \u2717 failed)")
+        heights.append(0.06 + 0.05 * len(probes))
+    rows = len(titles)
     fig = make_subplots(
         rows=rows,
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.04,
         row_heights=heights,
-        subplot_titles=[
-            "throughput (req/s)",
-            "error rate (%)",
-            "p95 latency (ms)",
-            "load balancer's view",
-        ][:rows],
+        subplot_titles=titles,
     )
     b = trial.buckets
     t = [x.t for x in b]
@@ -110,11 +113,13 @@ def timeline(trial: TrialRecord) -> Any:
     _impact(fig, trial)
     end = trial.phases.end if trial.phases else (t[-1] if t else 0.0)
     if servers:
-        _lb_band(fig, trial, servers, end, rows)
+        _lb_band(fig, trial, servers, end, 4)
+    if probes:
+        _probe_marks(fig, probes, rows)
     _faults(fig, trial, end)
     _phases(fig, trial)
     fig.update_layout(
-        height=620 if servers else 520,
+        height=(620 if servers else 520) + (60 + 30 * len(probes) if probes else 0),
         margin={"l": 60, "r": 20, "t": 40, "b": 40},
         showlegend=False,
         hovermode="x unified",
@@ -153,6 +158,38 @@ def _lb_band(fig: Any, trial: TrialRecord, servers: list[str], end: float, row: 
                 1,
             )
     fig.update_layout(barmode="overlay")
+
+
+def _probe_marks(fig: Any, probes: list[ProbeRecord], row: int) -> None:
+    """Each probe's samples as markers on its own line: a circle for a pass, a cross for a
+    failure (shape and colour both say it), the reason on hover."""
+    import plotly.graph_objects as go
+
+    for p in probes:
+        for ok, symbol, colour in ((True, "circle", GREEN), (False, "x", VERMILLION)):
+            marks = [m for m in p.samples if m.ok is ok]
+            if not marks:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[m.t for m in marks],
+                    y=[p.id] * len(marks),
+                    mode="markers",
+                    marker={"symbol": symbol, "color": colour, "size": 7 if ok else 9},
+                    name=f"{p.id} {'passed' if ok else 'failed'}",
+                    text=[_mark_text(m) for m in marks],
+                    hovertemplate=f"{p.id}: %{{text}} at %{{x:.2f}} s<extra></extra>",
+                ),
+                row,
+                1,
+            )
+
+
+def _mark_text(m: ProbeMark) -> str:
+    took = f"{m.duration * 1000:.0f} ms"
+    if m.ok:
+        return f"passed in {took}" + (f" ({m.value})" if m.value else "")
+    return f"failed after {took}: {m.error or 'failed'}"
 
 
 def _faults(fig: Any, trial: TrialRecord, end: float) -> None:

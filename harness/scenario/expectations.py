@@ -17,7 +17,7 @@ from typing import Literal
 
 from harness import fmt
 from harness.measure import reconcile
-from harness.record.model import Check, FaultRecord, Stats, TrialRecord
+from harness.record.model import Check, FaultRecord, ProbeRecord, Stats, TrialRecord
 from harness.scenario.schema import Scenario
 
 Needs = Literal["fact", "timing", "baseline"]
@@ -108,7 +108,41 @@ def check_trial(scenario: Scenario, trial: TrialRecord) -> list[Check]:
     for fault in trial.faults:
         checks.extend(_fault_checks(scenario, trial, fault))
     checks.extend(_correctness_checks(scenario, trial))
+    checks.extend(_probe_check(trial, p) for p in trial.probes if p.judged)
     return checks
+
+
+def _probe_check(trial: TrialRecord, p: ProbeRecord) -> Check:
+    """A probe is a promise: in each phase it runs in, at least `min_success` of its samples
+    pass. A phase with a failure rate past that fails it (whatever the other phases hold); a
+    phase with fewer than `min_samples` samples makes it inconclusive. A probe with a latency
+    limit needs a machine fit to measure (timing); otherwise what it saw is a fact."""
+    share = "every sample" if p.min_success >= 1 else f">= {fmt.rate(p.min_success)} of samples"
+    phases = [ph for ph in p.by_phase if ph.span > 0 or ph.samples]
+    expected = f"{share} passes in {', '.join(ph.phase for ph in phases) or 'no phase'}"
+    observed = ", ".join(f"{ph.phase} {ph.passed}/{ph.samples}" for ph in phases) or "no samples"
+    base = {"name": "probe", "scope": f"probe:{p.id}", "expected": expected, "limit": p.min_success}
+    worst = min((ph.passed / ph.samples for ph in phases if ph.samples), default=None)
+    if (why := _blocked(trial, "timing" if p.timed else "fact")) is not None:
+        return Check(**base, observed=observed, verdict="inconclusive", reason=why, value=worst)
+    broken = [ph for ph in phases if ph.samples and ph.passed / ph.samples < p.min_success - 1e-12]
+    if broken:
+        first = min(broken, key=lambda ph: ph.first_failure or 0.0)
+        detail = f"; first failure at {fmt.at(first.first_failure)}: {first.first_error}"
+        return Check(**base, observed=observed + detail, verdict="fail", value=worst)
+    thin = [ph for ph in phases if ph.samples < p.min_samples]
+    if thin or not phases:
+        reason = "; ".join(
+            f"{ph.samples} sample(s) during {ph.phase} (needs {p.min_samples})" for ph in thin
+        )
+        return Check(
+            **base,
+            observed=observed,
+            verdict="inconclusive",
+            reason=reason or "no phase to judge it in",
+            value=worst,
+        )
+    return Check(**base, observed=observed, verdict="pass", value=worst)
 
 
 def _request_checks(

@@ -6,13 +6,16 @@ group, the profile; is the instance name one the stack will have).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness import _yaml
 from harness.errors import InputError, Problem
 from harness.faults._selection import Target
 from harness.scenario.schema import Scenario
+from harness.scenario.variables import substitute
 from harness.stack.model import StackSpec
 
 SCENARIO_DIR_ENV = "SHOPCHAOS_SCENARIOS"
@@ -24,13 +27,17 @@ class LoadedScenario:
     path: Path
 
 
-def load_file(path: Path, stack: StackSpec | None = None) -> LoadedScenario:
+def load_file(
+    path: Path, stack: StackSpec | None = None, variables: Mapping[str, Any] | None = None
+) -> LoadedScenario:
+    """`variables`: --var/--var-file values for `${KEY}` (scenario/variables.py)."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise InputError(file, [Problem("", f"cannot read file: {e.strerror}")]) from e
     data, lines = _yaml.parse(text, file)
+    data = substitute(data, lines, variables or {}, file)
     scenario = _yaml.validate(Scenario, data, lines, file)
     if stack is not None:
         problems = check_against_stack(scenario, stack, lines)
@@ -39,13 +46,17 @@ def load_file(path: Path, stack: StackSpec | None = None) -> LoadedScenario:
     return LoadedScenario(scenario, path)
 
 
-def load_many(paths: list[Path], stack: StackSpec | None = None) -> list[LoadedScenario]:
+def load_many(
+    paths: list[Path],
+    stack: StackSpec | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> list[LoadedScenario]:
     """Load every file; report the problems of all of them at once."""
     loaded: list[LoadedScenario] = []
     failures: list[InputError] = []
     for p in paths:
         try:
-            loaded.append(load_file(p, stack))
+            loaded.append(load_file(p, stack, variables))
         except InputError as e:
             failures.append(e)
     if failures:
@@ -71,7 +82,12 @@ def discover(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.is_file())
 
 
-def suite(directory: Path, tag: str, stack: StackSpec | None = None) -> list[LoadedScenario]:
+def suite(
+    directory: Path,
+    tag: str,
+    stack: StackSpec | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> list[LoadedScenario]:
     """Every scenario in `directory` tagged `tag` ("all" = every one)."""
     paths = discover(directory)
     if not paths:
@@ -80,7 +96,7 @@ def suite(directory: Path, tag: str, stack: StackSpec | None = None) -> list[Loa
             [Problem("", "no scenario files (*.yaml) here")],
             hint="point --scenarios at the scenario library",
         )
-    everything = load_many(paths, stack)
+    everything = load_many(paths, stack, variables)
     chosen = [s for s in everything if tag == "all" or tag in s.scenario.tags]
     if not chosen:
         tags = sorted({t for s in everything for t in s.scenario.tags})

@@ -23,6 +23,7 @@ from typing import Protocol
 import harness
 from harness import tools
 from harness.errors import HarnessError, InputError, Interrupted, Problem, StackError
+from harness.events import NO_EVENTS, EventSink
 from harness.exit_codes import STATUS_EXIT, Exit, exit_code_for
 from harness.measure.assess import assess
 from harness.measure.observations import TrialObservations
@@ -77,6 +78,7 @@ class RunOptions:
     suite: str | None = None
     keep_stack: bool | None = None  # None: down a stack this run started, restore one it found
     argv: list[str] = field(default_factory=list)
+    events: EventSink = NO_EVENTS  # --events FILE: JSON lines as things happen
 
 
 def run(
@@ -100,13 +102,18 @@ def run(
     )
     keeper = StackKeeper.begin(platform, ui.progress, opts.keep_stack)  # the stack's lock
     record_io.write(record, run_dir)  # from the first instant: a killed run still leaves this
+    opts.events.emit("run_start", run_id=run_id, platform=platform.name, seed=opts.seed)
     try:
         for i, ls in enumerate(loaded):
             ui.scenario_start(ls.scenario, i, len(loaded))
+            opts.events.emit("scenario_start", scenario=ls.scenario.name, file=str(ls.path))
             keeper.ensure(stack_options(ls.scenario))
             scenario_rec = _run_scenario(ls, platform, opts, ui, run_dir, record)
             record.scenarios.append(scenario_rec)
             record_io.write(record, run_dir)
+            opts.events.emit(
+                "scenario_done", scenario=scenario_rec.name, status=scenario_rec.status.value
+            )
         record.status = rec.Status.worst([s.status for s in record.scenarios])
         record.exit_code = int(STATUS_EXIT[record.status])
     except KeyboardInterrupt as e:
@@ -125,6 +132,9 @@ def run(
         with shielded():  # a second signal cannot lose the record or leave the stack half down
             record.finished_at = time.time()
             record_io.write(record, run_dir)
+            opts.events.emit(
+                "run_done", run_id=run_id, status=record.status.value, exit_code=record.exit_code
+            )
             keeper.finish()  # down, or the stack the user had restored; the lock released
     return record, run_dir
 
@@ -166,6 +176,7 @@ def _run_scenario(
     settings = assess_settings(sc)
     for k in range(n):
         ui.trial_start(k, n)
+        opts.events.emit("trial_start", scenario=sc.name, trial=k, seed=base_seed + k)
         _ensure_healthy(platform, ui.progress)
         env = TrialEnv(
             platform=platform,
@@ -175,6 +186,8 @@ def _run_scenario(
             progress=ui.progress,
             on_live=ui.live,
             time_scale=opts.time_scale,
+            events=opts.events,
+            health_path=health_path(platform),
         )
         obs = run_trial(sc, env, k, base_seed + k)
         options = platform.options()
@@ -189,6 +202,7 @@ def _run_scenario(
             ui.progress(f"warning: {warning}")
             trial = trial.model_copy(update={"warnings": [*trial.warnings, warning]})
         trials.append(trial)
+        _emit_verdicts(opts.events, sc.name, trial)
         srec = _summarise(srec, trials)
         ui.trial_done(trial)
         if obs.interrupted is not None:
@@ -199,6 +213,30 @@ def _run_scenario(
             )
         record_io.write(record.model_copy(update={"scenarios": [*record.scenarios, srec]}), run_dir)
     return srec
+
+
+def health_path(platform: Platform) -> str:
+    """The built-in health probe's path: the LB backend service's liveness endpoint."""
+    spec = platform.spec
+    return spec.services[spec.load_balancer.backend].health.live
+
+
+def _emit_verdicts(events: EventSink, scenario: str, trial: rec.TrialRecord) -> None:
+    for c in trial.checks:
+        events.emit(
+            "check",
+            scenario=scenario,
+            trial=trial.index,
+            name=c.name,
+            scope=c.scope,
+            expected=c.expected,
+            observed=c.observed,
+            verdict=c.verdict,
+            reason=c.reason,
+        )
+    for r in trial.rollbacks:
+        events.emit("rollback", scenario=scenario, fault=r.fault, ok=r.ok, error=r.error)
+    events.emit("trial_done", scenario=scenario, trial=trial.index, status=trial.status.value)
 
 
 def load_warning(trial: rec.TrialRecord) -> str | None:

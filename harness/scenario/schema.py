@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from harness.faults.base import FaultSpec
 from harness.faults.registry import fault_types
+from harness.probing.spec import AnyProbe
 from harness.scenario.durations import Duration, parse_duration
 from harness.stack.model import DbKind, LbProfileName
 
@@ -192,6 +193,16 @@ class Scenario(_Strict):
     load: Load = Load()
     phases: Phases = Phases()
     faults: list[AnyFault] = Field(default_factory=list)
+    probes: list[AnyProbe] = Field(
+        default_factory=list, description="http, journey and python probes, each a promise"
+    )
+    configuration: dict[str, Any] = Field(
+        default_factory=dict,
+        description="passed to python probes and faults that ask for `configuration`",
+    )
+    secrets: dict[str, Any] = Field(
+        default_factory=dict, description="passed to those that ask for `secrets`"
+    )
     recovery: Recovery = Recovery()
     evidence: Evidence = Evidence()
     expect: Expectations = Expectations()
@@ -217,6 +228,10 @@ class Scenario(_Strict):
             if fid in seen:
                 raise ValueError(f"faults[{i}]: id '{fid}' is used twice; give each fault an id")
             seen.add(fid)
+        probe_ids = [p.id for p in self.probes]
+        for i, pid in enumerate(probe_ids):
+            if pid in probe_ids[:i]:
+                raise ValueError(f"probes[{i}]: id '{pid}' is used twice")
         return self
 
     def fault_ids(self) -> list[str]:

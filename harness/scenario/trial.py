@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import FaultError, HarnessError, Interrupted, LoadError
+from harness.events import NO_EVENTS, EventSink
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.faults import registry
 from harness.faults.base import FaultContext
@@ -24,7 +25,8 @@ from harness.load.process import LoadConfig, LoadProcess
 from harness.measure.live import BreachTracker, RollingWindow
 from harness.measure.observations import LagSample, PhaseTimes, TrialObservations
 from harness.platforms.base import Endpoints, Platform, Progress
-from harness.probes import EntryProbe, HostProbe, LbProbe
+from harness.probes import HostProbe, LbProbe
+from harness.probing.runner import PhaseClock, ProbeSet
 from harness.scenario.safety import AppliedFaults
 from harness.scenario.schema import AbortCondition, Scenario
 from harness.signals import shielded, signals_raise
@@ -52,6 +54,8 @@ class TrialEnv:
     progress: Progress
     on_live: Callable[[LiveState], None]
     time_scale: float = 1.0
+    events: EventSink = NO_EVENTS
+    health_path: str = "/healthz"  # the built-in health probe's path, through the LB
 
 
 class _LoadControl:
@@ -80,11 +84,20 @@ def run_trial(scenario: Scenario, env: TrialEnv, index: int, seed: int) -> Trial
     driver: _Driver | None = None
     errors: list[str] = []
     interrupted: str | None = None
-    entry_probe = EntryProbe(env.endpoints.entry_url + "/healthz")
+    clock = PhaseClock()
+    probes = ProbeSet(
+        scenario.probes,
+        env.endpoints,
+        health_path=env.health_path,
+        clock=clock,
+        events=env.events,
+        configuration=scenario.configuration,
+        secrets=scenario.secrets,
+    )
     lb_probe = LbProbe(env.endpoints.lb_runtime, env.endpoints.lb_backend)
     host_probe = HostProbe()
     try:
-        with signals_raise(), entry_probe, lb_probe, host_probe:
+        with signals_raise(), probes, lb_probe, host_probe:
             try:
                 t0 = load.start()
                 host_probe.watch(load.pids)
@@ -95,10 +108,12 @@ def run_trial(scenario: Scenario, env: TrialEnv, index: int, seed: int) -> Trial
                     rng=random.Random(seed),
                     progress=env.progress,
                     load=_LoadControl(load, scenario.load.users),
+                    configuration=scenario.configuration,
+                    secrets=scenario.secrets,
                 )
                 built = _build_faults(scenario, ctx)
                 applied = AppliedFaults(built)
-                driver = _Driver(scenario, env, load, built, applied, lb_probe, host_probe)
+                driver = _Driver(scenario, env, load, built, applied, lb_probe, host_probe, clock)
                 driver.run(_phases(t0, phases_len, scenario, s, total))
             finally:
                 with shielded():  # a second Ctrl-C cannot skip the rollback or the cleanup
@@ -122,10 +137,10 @@ def run_trial(scenario: Scenario, env: TrialEnv, index: int, seed: int) -> Trial
         users=scenario.load.users,
         phases=driver.phases if driver else None,
         requests=tuple(sorted(load.snapshot(), key=lambda r: r.t)),
-        ledger=tuple(load.ledger),
+        ledger=tuple(sorted([*load.ledger, *probes.ledger()], key=lambda e: e.t)),
         faults=applied.observed(),
         backend_events=tuple(lb_probe.events),
-        probe=tuple(entry_probe.samples),
+        probes=probes.observed(),
         host=tuple(host_probe.samples),
         lags=tuple(LagSample(c.t, c.value or 0.0) for c in load.states if c.what == "lag"),
         abort=driver.abort if driver else None,
@@ -192,6 +207,7 @@ class _Driver:
         applied: AppliedFaults,
         lb_probe: LbProbe,
         host_probe: HostProbe,
+        clock: PhaseClock,
     ) -> None:
         self.scenario = scenario
         self.env = env
@@ -200,11 +216,14 @@ class _Driver:
         self.applied = applied
         self.lb_probe = lb_probe
         self.host_probe = host_probe
+        self.clock = clock
+        self._phase: str | None = None
         self.phases: PhaseTimes | None = None
         self.abort: tuple[float, str] | None = None
 
     def run(self, phases: PhaseTimes) -> None:
         self.phases = phases
+        self.clock.set(phases)
         scenario, env = self.scenario, self.env
         events = _schedule(scenario, self.built, phases, env.time_scale)
         window = RollingWindow(1.0)  # live progress
@@ -219,8 +238,10 @@ class _Driver:
                 # observation
                 phases = _after_last_action(phases, time.time(), scenario, env)
                 self.phases = phases
+                self.clock.set(phases)
             if now >= phases.end:
                 return
+            self._phase_event(now)
             if not self.load.running:
                 raise LoadError("the load process stopped before the end of the trial")
             fresh = self.load.requests[seen:]
@@ -249,13 +270,28 @@ class _Driver:
             return False
         while events and events[0][0] <= now:
             _, action, b = events.pop(0)
+            m, emit = b.meta, self.env.events.emit
+            try:
+                if action == "apply":
+                    self.applied.apply(b)
+                else:
+                    self.applied.revert(m.id)
+            except Exception as e:
+                emit(f"fault_{action}_failed", fault=m.id, kind=m.kind, error=f"{e}"[:300])
+                raise
             if action == "apply":
-                self.applied.apply(b)
-                self.env.progress(f"injected {b.meta.id}: {b.meta.kind} {b.meta.target}")
+                self.env.progress(f"injected {m.id}: {m.kind} {m.target}")
+                emit("fault_applied", fault=m.id, kind=m.kind, target=m.target)
             else:
-                self.applied.revert(b.meta.id)
-                self.env.progress(f"reverted {b.meta.id}")
+                self.env.progress(f"reverted {m.id}")
+                emit("fault_reverted", fault=m.id, kind=m.kind)
         return not events
+
+    def _phase_event(self, now: float) -> None:
+        phase = self.clock.phase_at(now)
+        if phase is not None and phase != self._phase:
+            self._phase = phase
+            self.env.events.emit("phase", phase=phase)
 
     def _live(self, phases: PhaseTimes, now: float, window: RollingWindow) -> LiveState:
         if now < phases.warmup_end:

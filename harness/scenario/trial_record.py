@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.measure.assess import BUCKET_WIDTH, AssessSettings, TrialMetrics
 from harness.measure.observations import FaultObservation, TrialObservations
+from harness.measure.probe_results import ProbeObservation, ProbeSummary
 from harness.measure.recovery import FaultMetrics
 from harness.measure.stats import RequestStats
 from harness.record import model as rec
@@ -97,6 +98,7 @@ def to_record(
             for e in obs.backend_events
         ],
         probe=_stats(metrics.probe),
+        probes=[_probe(o, m, t0) for o, m in zip(obs.probes, metrics.probes, strict=False)],
         abort=rec.Abort(t=obs.abort[0] - t0, reason=obs.abort[1]) if obs.abort else None,
         rollbacks=[
             rec.Rollback(fault=r.fault, t=r.t - t0, ok=r.ok, error=r.error) for r in obs.rollbacks
@@ -109,6 +111,61 @@ def to_record(
 
 def _stats(s: RequestStats | None) -> rec.Stats | None:
     return None if s is None else rec.Stats(**dataclasses.asdict(s))
+
+
+MARK_SPACING = 0.5  # passing samples kept for the timeline: at most one per this (s)
+
+
+def _probe(o: ProbeObservation, m: ProbeSummary, t0: float) -> rec.ProbeRecord:
+    """A probe for the record: its summary per phase, and its samples for the timeline (every
+    failure; passes thinned to one per MARK_SPACING for fast probes such as the health probe)."""
+    meta = o.meta
+    marks: list[rec.ProbeMark] = []
+    last_pass = float("-inf")
+    thinned = 0
+    for s in o.samples:
+        if s.ok and s.t - last_pass < MARK_SPACING:
+            thinned += 1
+            continue
+        if s.ok:
+            last_pass = s.t
+        marks.append(
+            rec.ProbeMark(
+                t=s.t - t0,
+                duration=s.duration,
+                ok=s.ok,
+                status=s.status,
+                value=s.value,
+                error=s.error[:300] if s.error else None,
+            )
+        )
+    return rec.ProbeRecord(
+        id=meta.id,
+        type=meta.type,
+        target=meta.target,
+        description=meta.description,
+        judged=meta.judged,
+        timed=meta.timed,
+        every=meta.every,
+        phases=list(meta.phases),
+        min_samples=meta.min_samples,
+        min_success=meta.min_success,
+        by_phase=[
+            rec.ProbePhase(
+                phase=ph.phase,
+                span=ph.span,
+                samples=ph.samples,
+                passed=ph.passed,
+                p50=ph.p50,
+                p95=ph.p95,
+                first_failure=None if ph.first_failure is None else ph.first_failure - t0,
+                first_error=ph.first_error[:300] if ph.first_error else None,
+            )
+            for ph in m.phases
+        ],
+        samples=marks,
+        thinned=thinned,
+    )
 
 
 def _ledger_counts(obs: TrialObservations) -> dict[str, int]:
