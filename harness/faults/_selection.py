@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from harness.bounded import InstanceCount, Replicas
 from harness.errors import FaultError
+from harness.names import Name
 from harness.platforms.base import Endpoints
 
 
@@ -19,10 +21,10 @@ class Target(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    instance: str | None = None
-    group: str | None = None
-    count: PositiveInt | None = None
-    all_but: int | None = Field(default=None, ge=0)
+    instance: Name | None = None
+    group: Name | None = None
+    count: Replicas | None = None
+    all_but: InstanceCount | None = None
     pick: Literal["random", "first"] = "random"
 
     @model_validator(mode="after")

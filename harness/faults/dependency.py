@@ -14,19 +14,21 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from harness.bounded import ByteCount, Kbps, Ratio
 from harness.errors import FaultError
 from harness.faults.base import FaultContext, FaultSpec
 from harness.faults.meta import FaultMeta
 from harness.faults.registry import Targets, register
+from harness.names import Name
 from harness.scenario.durations import Duration
 
 Direction = Literal["downstream", "upstream", "both"]
 
 
 class _DependencySpec(FaultSpec):
-    dependency: str = Field(description="a dependency of the stack, e.g. payment")
+    dependency: Name = Field(description="a dependency of the stack, e.g. payment")
     direction: Direction = "downstream"
-    toxicity: float = Field(default=1.0, gt=0, le=1, description="share of connections affected")
+    toxicity: Ratio = Field(default=1.0, gt=0, description="share of connections affected")
 
     def attributes(self) -> dict[str, Any]:
         """The toxic's attributes in Toxiproxy's units (ms, KB/s, bytes, µs for slicer)."""
@@ -70,7 +72,7 @@ class ResetPeerSpec(_DependencySpec):
 
 class BandwidthSpec(_DependencySpec):
     type: Literal["bandwidth"]
-    rate_kbps: int = Field(gt=0, description="KB per second")
+    rate_kbps: Kbps = Field(description="KB per second")
 
     def attributes(self) -> dict[str, Any]:
         return {"rate": self.rate_kbps}
@@ -86,8 +88,8 @@ class SlowCloseSpec(_DependencySpec):
 
 class SlicerSpec(_DependencySpec):
     type: Literal["slicer"]
-    average_size: int = Field(default=64, gt=0, description="bytes per slice")
-    size_variation: int = Field(default=32, ge=0)
+    average_size: ByteCount = Field(default=64, gt=0, description="bytes per slice")
+    size_variation: ByteCount = 32
     delay: Duration = Field(default=0.001, ge=0, description="between slices")
 
     def attributes(self) -> dict[str, Any]:
@@ -100,7 +102,7 @@ class SlicerSpec(_DependencySpec):
 
 class LimitDataSpec(_DependencySpec):
     type: Literal["limit_data"]
-    bytes: int = Field(gt=0, description="close each connection after this many bytes")
+    bytes: ByteCount = Field(gt=0, description="close each connection after this many bytes")
 
     def attributes(self) -> dict[str, Any]:
         return {"bytes": self.bytes}

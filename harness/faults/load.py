@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from harness.bounded import Factor, Rate, Users
 from harness.errors import FaultError
 from harness.faults.base import FaultContext, FaultSpec, LoadControl
 from harness.faults.meta import FaultMeta
@@ -18,9 +19,9 @@ from harness.faults.registry import Targets, register
 
 class SurgeSpec(FaultSpec):
     type: Literal["surge"]
-    factor: float | None = Field(default=None, gt=1, description="multiply the users by this")
-    users: int | None = Field(default=None, gt=0, description="or: this many users")
-    spawn_rate: float | None = Field(default=None, gt=0, description="users started per second")
+    factor: Factor | None = Field(default=None, gt=1, description="multiply the users by this")
+    users: Users | None = Field(default=None, description="or: this many users")
+    spawn_rate: Rate | None = Field(default=None, description="users started per second")
 
     @model_validator(mode="after")
     def _one(self) -> SurgeSpec:

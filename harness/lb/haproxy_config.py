@@ -16,12 +16,17 @@ response-timeout, which are retried on another server.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from harness.errors import StackError
+from harness.names import is_url_path
 from harness.stack.model import LbProfileName
+
+_TOKEN = re.compile(r"[A-Za-z0-9_.:\[\]-]{1,128}")  # a name or an address: one config token
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ def render(
 ) -> str:
     """runtime_socket: a path (a UNIX socket, mode 600) or `ipv4@ADDR:PORT` (a TCP listener, for
     a containerised HAProxy whose runtime API is published to the host)."""
+    _refuse_injection(stack, backend, check_path, servers)
     env = Environment(
         loader=PackageLoader("harness.lb", ""),
         undefined=StrictUndefined,
@@ -113,6 +119,21 @@ def render(
         timeouts=timeouts or Timeouts(),
         resolvers=resolvers,
     )
+
+
+def _refuse_injection(stack: str, backend: str, check_path: str, servers: list[Server]) -> None:
+    """Values from the stack description go into the config as single tokens: a newline or a
+    space in one would add directives (`stats admin if TRUE`). The schema refuses them first;
+    this is the last line of defence for any other caller."""
+    tokens = [("stack name", stack), ("backend", backend)]
+    tokens += [(f"server {i}", part) for i, s in enumerate(servers) for part in (s.name, s.address)]
+    for what, value in tokens:
+        if not _TOKEN.fullmatch(value):
+            raise StackError(f"refusing to write {what} {value[:80]!r} into HAProxy's config")
+    if not is_url_path(check_path):
+        raise StackError(
+            f"refusing to write the check path {check_path[:80]!r} into HAProxy's config"
+        )
 
 
 def write(path: Path, text: str) -> Path:

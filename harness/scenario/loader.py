@@ -6,6 +6,7 @@ group, the profile; is the instance name one the stack will have).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,20 +31,27 @@ class LoadedScenario:
 def load_file(
     path: Path, stack: StackSpec | None = None, variables: Mapping[str, Any] | None = None
 ) -> LoadedScenario:
-    """`variables`: --var/--var-file values for `${KEY}` (scenario/variables.py)."""
-    file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(file, [Problem("", f"cannot read file: {e.strerror}")]) from e
-    data, lines = _yaml.parse(text, file)
-    data = substitute(data, lines, variables or {}, file)
-    scenario = _yaml.validate(Scenario, data, lines, file)
-    if stack is not None:
-        problems = check_against_stack(scenario, stack, lines)
-        if problems:
-            raise InputError(file, problems)
+    """Load and check one scenario file; InputError lists every located problem.
+    `variables`: --var/--var-file values for `${KEY}` (scenario/variables.py)."""
+    doc = _yaml.read(path)
+    if variables or _mentions_variables(doc.data):
+        data = substitute(doc.data, doc.lines, variables or {}, doc.file)
+        doc = dataclasses.replace(doc, data=data)
+    scenario, problems = _yaml.validate_all(Scenario, doc)
+    if scenario is not None and stack is not None:
+        problems += check_against_stack(scenario, stack, doc)
+    _yaml.raise_if_any(doc.file, problems)
+    if scenario is None:  # pragma: no cover - no problems means the scenario was built
+        raise InputError(doc.file, [Problem("", "could not be read")])
     return LoadedScenario(scenario, path)
+
+
+def _mentions_variables(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_mentions_variables(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_variables(v) for v in value)
+    return isinstance(value, str) and "${" in value
 
 
 def load_many(
@@ -108,66 +116,83 @@ def suite(
 
 
 def check_against_stack(
-    scenario: Scenario, stack: StackSpec, lines: dict[_yaml.Loc, int]
-) -> list[Problem]:
-    problems: list[Problem] = []
+    scenario: Scenario, stack: StackSpec, doc: _yaml.Document
+) -> list[tuple[_yaml.Loc, Problem]]:
+    """What the schema cannot know: does the profile, the dependency, the instance or group exist
+    in this stack, and does it have as many instances as a fault asks for."""
+    problems: list[tuple[_yaml.Loc, Problem]] = []
     req = scenario.stack
     db = req.db or stack.database.kind
     if req.profile != "default" and req.profile not in stack.profiles:
         known = ", ".join(sorted({"default", *stack.profiles}))
         problems.append(
-            Problem(
-                "stack.profile",
-                f"unknown profile '{req.profile}'",
-                lines.get(("stack", "profile")),
+            doc.problem(
+                ("stack", "profile"),
+                f"unknown profile '{_yaml.shorten(req.profile)}'",
                 f"profiles of {stack.name}: {known}",
             )
         )
     backend = stack.load_balancer.backend
     replicas = req.replicas or stack.services[backend].replicas
-    instances = stack.all_instance_names(replicas)
     proxies = stack.proxies(db)
     for i, fault in enumerate(scenario.faults):
-        where = ("faults", i)
         dependency = getattr(fault, "dependency", None)
         if dependency is not None and dependency not in proxies:
             hint = f"dependencies with db={db}: {', '.join(sorted(proxies))}"
             if dependency == "database":
                 hint = "the database proxy exists with PostgreSQL: add `stack: {db: postgres}`"
             problems.append(
-                Problem(
-                    f"faults[{i}].dependency",
-                    f"'{dependency}' is not a dependency of {stack.name}",
-                    lines.get((*where, "dependency")),
+                doc.problem(
+                    ("faults", i, "dependency"),
+                    f"'{_yaml.shorten(dependency)}' is not a dependency of {stack.name}",
                     hint,
                 )
             )
         target = getattr(fault, "target", None)
         if isinstance(target, Target):
-            problems.extend(_check_target(target, i, stack, instances, lines))
+            problems.extend(_check_target(target, ("faults", i, "target"), stack, replicas, doc))
     return problems
 
 
 def _check_target(
-    target: Target, i: int, stack: StackSpec, instances: list[str], lines: dict[_yaml.Loc, int]
-) -> list[Problem]:
-    line = lines.get(("faults", i, "target"))
+    target: Target, where: _yaml.Loc, stack: StackSpec, replicas: int, doc: _yaml.Document
+) -> list[tuple[_yaml.Loc, Problem]]:
+    instances = stack.all_instance_names(replicas)
     if target.instance is not None and target.instance not in instances:
         return [
-            Problem(
-                f"faults[{i}].target.instance",
-                f"no instance '{target.instance}'",
-                line,
+            doc.problem(
+                (*where, "instance"),
+                f"no instance '{_yaml.shorten(target.instance)}'",
                 f"instances: {', '.join(instances)}",
             )
         ]
-    if target.group is not None and target.group not in stack.services:
+    if target.group is None:
+        return []
+    if target.group not in stack.services:
         return [
-            Problem(
-                f"faults[{i}].target.group",
-                f"no service '{target.group}'",
-                line,
+            doc.problem(
+                (*where, "group"),
+                f"no service '{_yaml.shorten(target.group)}'",
                 f"services: {', '.join(stack.services)}",
+            )
+        ]
+    members = len(stack.instance_names(target.group, replicas))
+    backend = target.group == stack.load_balancer.backend
+    if target.count is not None and target.count > members:
+        return [
+            doc.problem(
+                (*where, "count"),
+                f"{target.count} instances of '{target.group}' asked for; it has {members}",
+                f"at most count: {members}"
+                + (", or more with `stack: {replicas: N}`" if backend else ""),
+            )
+        ]
+    if target.all_but is not None and target.all_but >= members:
+        return [
+            doc.problem(
+                (*where, "all_but"),
+                f"all but {target.all_but} of '{target.group}' leaves nothing: it has {members}",
+                f"all_but: 0..{members - 1}",
             )
         ]
     return []

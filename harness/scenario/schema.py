@@ -8,11 +8,25 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from harness.bounded import (
+    Count,
+    Factor,
+    PositiveCount,
+    Rate,
+    Ratio,
+    Repeat,
+    Replicas,
+    Seed,
+    Threshold,
+    Users,
+    Weight,
+)
 from harness.faults.base import FaultSpec
 from harness.faults.registry import fault_types
+from harness.names import Name, UserClasses
 from harness.probing.spec import AnyProbe
 from harness.scenario.durations import Duration, parse_duration
 from harness.stack.model import DbKind, LbProfileName
@@ -33,8 +47,8 @@ class _Strict(BaseModel):
 class StackRequirement(_Strict):
     """What the stack must be running with; the runner brings it up (or again) to match."""
 
-    profile: str = "default"
-    replicas: PositiveInt | None = None
+    profile: Name = "default"
+    replicas: Replicas | None = None
     db: DbKind | None = None
     lb_profile: LbProfileName | None = None
 
@@ -59,16 +73,16 @@ class ThinkTime(_Strict):
 
 
 class Load(_Strict):
-    users: PositiveInt = 16
-    spawn_rate: float = Field(default=16.0, gt=0, description="users started per second")
+    users: Users = 16
+    spawn_rate: Rate = Field(default=16.0, description="users started per second")
     think_time: ThinkTime | None = Field(
         default=None, description="pause between a user's requests, e.g. '20ms..50ms'"
     )
-    user_classes: str | None = Field(
+    user_classes: UserClasses | None = Field(
         default=None,
         description="module:Class[,Class2] of Locust users; default: the stack's shoppers",
     )
-    mix: dict[str, float] | None = Field(
+    mix: dict[str, Weight] | None = Field(
         default=None, description="weights by user class name, e.g. {Browser: 6, Buyer: 1}"
     )
     request_timeout: Duration = Field(default=10.0, gt=0)
@@ -89,10 +103,10 @@ class Phases(_Strict):
 
 class Recovery(_Strict):
     window: Duration = Field(default=1.0, gt=0, description="W in docs/metrics.md")
-    error_rate_tolerance: float = Field(default=0.001, ge=0, le=1)
-    p95_factor: float = Field(default=1.5, ge=1)
+    error_rate_tolerance: Ratio = 0.001
+    p95_factor: Factor = Field(default=1.5, ge=1)
     p95_slack: Duration = Field(default=0.005, ge=0)
-    min_requests: PositiveInt = 5
+    min_requests: PositiveCount = 5
     latency_slo: Duration | None = Field(default=None, gt=0)
     horizon: Duration = Field(default=3.0, gt=0, description="for delivered/offered")
 
@@ -100,19 +114,17 @@ class Recovery(_Strict):
 class Evidence(_Strict):
     """How much evidence a verdict needs (docs/metrics.md, "Evidence before a verdict")."""
 
-    baseline_min_requests: PositiveInt = Field(
+    baseline_min_requests: PositiveCount = Field(
         default=50, description="successful baseline requests needed to define the steady state"
     )
-    baseline_max_error_rate: float = Field(
-        default=0.02, ge=0, le=1, description="a baseline with more errors is not healthy"
+    baseline_max_error_rate: Ratio = Field(
+        default=0.02, description="a baseline with more errors is not healthy"
     )
-    baseline_max_unsteady: float = Field(
+    baseline_max_unsteady: Ratio = Field(
         default=0.2,
-        ge=0,
-        le=1,
         description="share of the baseline's own windows that may be out of its tolerance",
     )
-    max_load_cpu: float = Field(
+    max_load_cpu: Factor = Field(
         default=0.9, gt=0, description="cores the load process may use on average"
     )
     max_loop_lag: Duration = Field(
@@ -121,29 +133,29 @@ class Evidence(_Strict):
     max_harness_lag: Duration = Field(
         default=0.25, gt=0, description="how late the harness's 0.5 s sampler may wake"
     )
-    max_host_load: float = Field(
+    max_host_load: Factor = Field(
         default=6.0, gt=0, description="the host's 1-minute load average per core"
     )
 
 
 class RequestExpectation(_Strict):
-    max_error_rate: float | None = Field(default=None, ge=0, le=1)
+    max_error_rate: Ratio | None = None
     max_p95: Duration | None = Field(default=None, gt=0)
 
 
 class Expectations(_Strict):
-    max_error_rate: float | None = Field(
-        default=None, ge=0, le=1, description="over the fault and observation phases"
+    max_error_rate: Ratio | None = Field(
+        default=None, description="over the fault and observation phases"
     )
-    max_error_rate_during_fault: float | None = Field(default=None, ge=0, le=1)
+    max_error_rate_during_fault: Ratio | None = None
     max_time_to_detect: Duration | None = Field(default=None, ge=0)
     max_time_to_recover: Duration | None = Field(default=None, ge=0)
     max_p95: Duration | None = Field(default=None, gt=0)
-    max_p95_inflation: float | None = Field(default=None, gt=0)
-    min_availability: float | None = Field(default=None, ge=0, le=1)
-    max_errors_per_fault: int | None = Field(default=None, ge=0)
-    max_users_affected: float | None = Field(default=None, ge=0, le=1)
-    min_delivered_ratio: float | None = Field(default=None, ge=0)
+    max_p95_inflation: Factor | None = Field(default=None, gt=0)
+    min_availability: Ratio | None = None
+    max_errors_per_fault: Count | None = None
+    max_users_affected: Ratio | None = None
+    min_delivered_ratio: Factor | None = None
     lb_marks_down: bool | None = Field(
         default=None, description="the load balancer must mark the faulty instance down"
     )
@@ -152,23 +164,23 @@ class Expectations(_Strict):
         default_factory=dict, description="per request name, e.g. 'POST /checkout'"
     )
     # correctness (reconciliation): the most of each allowed, usually 0
-    lost_orders: int | None = Field(default=None, ge=0)
-    phantom_orders: int | None = Field(default=None, ge=0)
-    duplicate_orders: int | None = Field(default=None, ge=0)
-    double_charges: int | None = Field(default=None, ge=0)
-    orphan_charges: int | None = Field(default=None, ge=0)
-    stuck_orders: int | None = Field(default=None, ge=0)
-    unlabelled_orders: int | None = Field(default=None, ge=0)
-    negative_stock: int | None = Field(default=None, ge=0)
+    lost_orders: Count | None = None
+    phantom_orders: Count | None = None
+    duplicate_orders: Count | None = None
+    double_charges: Count | None = None
+    orphan_charges: Count | None = None
+    stuck_orders: Count | None = None
+    unlabelled_orders: Count | None = None
+    negative_stock: Count | None = None
     # the DR drill (restore_from_backup faults)
     max_rto: Duration | None = Field(default=None, gt=0, description="disaster -> success again")
     max_rpo_seconds: Duration | None = Field(default=None, ge=0)
-    max_rpo_orders: int | None = Field(default=None, ge=0)
+    max_rpo_orders: Count | None = None
 
 
 class AbortCondition(_Strict):
     metric: Literal["error_rate", "p95"]
-    above: float = Field(ge=0, description="error rate 0..1, or p95 in seconds / '800ms'")
+    above: Threshold = Field(description="error rate 0..1, or p95 in seconds / '800ms'")
     for_: Duration = Field(default=5.0, alias="for", gt=0)
     window: Duration = Field(default=1.0, gt=0)
 
@@ -188,7 +200,7 @@ class Scenario(_Strict):
     name: str
     description: str = ""
     risk: str = Field(default="", description="the continuity risk this scenario rehearses")
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Name] = Field(default_factory=list)
     stack: StackRequirement = StackRequirement()
     load: Load = Load()
     phases: Phases = Phases()
@@ -207,8 +219,8 @@ class Scenario(_Strict):
     evidence: Evidence = Evidence()
     expect: Expectations = Expectations()
     abort: list[AbortCondition] = Field(default_factory=list)
-    repeat: PositiveInt = 1
-    seed: int | None = None
+    repeat: Repeat = 1
+    seed: Seed | None = None
 
     @field_validator("name")
     @classmethod

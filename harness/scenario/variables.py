@@ -28,7 +28,8 @@ def parse_vars(pairs: list[str], files: list[Path]) -> dict[str, Any]:
     a value is read as a YAML scalar: 32 is a number, true a boolean, anything else text)."""
     out: dict[str, Any] = {}
     for path in files:
-        data, lines = _yaml.parse(_read(path), str(path))
+        doc = _yaml.read(path)
+        data, lines = doc.data, doc.lines
         if data is None:
             continue
         if not isinstance(data, dict):
@@ -53,13 +54,6 @@ def parse_vars(pairs: list[str], files: list[Path]) -> dict[str, Any]:
     if problems:
         raise InputError(None, problems)
     return out
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(str(path), [Problem("", f"cannot read file: {e.strerror}")]) from e
 
 
 def _scalar(text: str) -> Any:

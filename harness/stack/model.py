@@ -10,15 +10,21 @@ Local launch commands are templates. Placeholders: {python} (this interpreter), 
 
 from __future__ import annotations
 
-import string
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from harness._yaml.locs import render_loc
+from harness.bounded import Port, Replicas, Seconds
+from harness.names import Arg, DbIdentifier, EnvName, Name, UrlPath, UserClasses
+from harness.stack import references
+from harness.stack.references import PLACEHOLDERS
+
+__all__ = ["PLACEHOLDERS", "REFERENCES_CHECKED", "DbKind", "LbProfileName", "StackSpec"]
 
 LbProfileName = Literal["defaults", "fast-checks", "recommended"]
 DbKind = Literal["sqlite", "postgres"]
-
-PLACEHOLDERS = {"python", "host", "port", "instance", "state_dir", "db_url", "dep_url", "dep_addr"}
+REFERENCES_CHECKED = "stack_references_checked"  # validation context: the loader checks them
 
 
 class _Strict(BaseModel):
@@ -26,61 +32,61 @@ class _Strict(BaseModel):
 
 
 class Health(_Strict):
-    live: str = "/healthz"
-    ready: str = "/readyz"
+    live: UrlPath = "/healthz"
+    ready: UrlPath = "/readyz"
 
 
 class LocalLaunch(_Strict):
     """How the local platform starts one instance of a service."""
 
-    command: list[str] = Field(min_length=1)
-    env: dict[str, str] = Field(default_factory=dict)
-    ready_timeout: float = Field(default=30.0, gt=0)
+    command: list[Arg] = Field(min_length=1)
+    env: dict[EnvName, Arg] = Field(default_factory=dict)
+    ready_timeout: Seconds = Field(default=30.0, gt=0)
     stop_signal: Literal["SIGTERM", "SIGINT"] = "SIGTERM"
 
 
 class Service(_Strict):
     description: str = ""
-    replicas: PositiveInt = 1
+    replicas: Replicas = 1
     health: Health = Health()
     local: LocalLaunch | None = None
-    compose_service: str | None = None  # Compose service name, defaults to the key
-    port: int | None = None  # container port on Compose
+    compose_service: Name | None = None  # Compose service name, defaults to the key
+    port: Port | None = None  # container port on Compose
 
 
 class Dependency(_Strict):
     """A dependency reached through a Toxiproxy proxy of the same name."""
 
     description: str = ""
-    upstream: str  # a service name, or "database"
+    upstream: Name  # a service name, or "database"
     protocol: Literal["http", "tcp"] = "http"
 
 
 class LoadBalancer(_Strict):
-    backend: str  # the service whose replicas sit behind the load balancer
+    backend: Name  # the service whose replicas sit behind the load balancer
     profile: LbProfileName = "recommended"
-    check_path: str | None = None  # defaults to the backend service's ready endpoint
+    check_path: UrlPath | None = None  # defaults to the backend service's ready endpoint
 
 
 class DatabaseSpec(_Strict):
     kind: DbKind = "sqlite"
-    name: str = "shop"
-    user: str = "shop"
+    name: DbIdentifier = "shop"
+    user: DbIdentifier = "shop"
     proxied: bool = True  # with PostgreSQL, put a Toxiproxy proxy named "database" in front
-    init: list[str] | None = None  # command template run once before the services start
+    init: list[Arg] | None = None  # command template run once before the services start
 
 
 class Profile(_Strict):
     """A named configuration a scenario can ask for (e.g. resilience patterns switched off)."""
 
     description: str = ""
-    env: dict[str, str] = Field(default_factory=dict)  # extra env for the LB backend service
+    env: dict[EnvName, Arg] = Field(default_factory=dict)  # extra env for the LB backend service
     lb_profile: LbProfileName | None = None
 
 
 class HttpSource(_Strict):
-    service: str  # the LB backend's service is read through the load balancer
-    path: str
+    service: Name  # the LB backend's service is read through the load balancer
+    path: UrlPath
     items: str | None = None  # the key holding the list in the JSON answer; None: the answer
 
 
@@ -132,61 +138,29 @@ class ReconciliationSpec(_Strict):
     order_fields: OrderFields = OrderFields()
     charge_fields: ChargeFields = ChargeFields()
     stock_fields: StockFields = StockFields()
-    settle: float = Field(default=20.0, ge=0, description="wait this long for in-flight orders")
-    stuck_after: float = Field(default=15.0, gt=0)
+    settle: Seconds = Field(default=20.0, description="wait this long for in-flight orders")
+    stuck_after: Seconds = Field(default=15.0, gt=0)
 
 
 class StackSpec(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")
     description: str = ""
-    services: dict[str, Service]
-    dependencies: dict[str, Dependency] = Field(default_factory=dict)
+    services: dict[Name, Service] = Field(min_length=1)
+    dependencies: dict[Name, Dependency] = Field(default_factory=dict)
     load_balancer: LoadBalancer
     database: DatabaseSpec = DatabaseSpec()
-    profiles: dict[str, Profile] = Field(default_factory=dict)
-    start_order: list[str] | None = None  # services in start order; LB backend last by default
-    load_user_classes: str | None = None  # module:Class,... for Locust
+    profiles: dict[Name, Profile] = Field(default_factory=dict)
+    start_order: list[Name] | None = None  # services in start order; LB backend last by default
+    load_user_classes: UserClasses | None = None  # module:Class,... for Locust
     reconciliation: ReconciliationSpec | None = None
 
     @model_validator(mode="after")
-    def _check_references(self) -> StackSpec:
-        names = set(self.services)
-        if self.load_balancer.backend not in names:
-            raise ValueError(
-                f"load_balancer.backend '{self.load_balancer.backend}' is not a service "
-                f"(services: {', '.join(sorted(names))})"
-            )
-        for dep_name, dep in self.dependencies.items():
-            if dep.upstream not in names and dep.upstream != "database":
-                raise ValueError(
-                    f"dependencies.{dep_name}.upstream '{dep.upstream}' is not a service or "
-                    "'database'"
-                )
-        for svc_name, svc in self.services.items():
-            if svc.local is None:
-                continue
-            for i, part in enumerate([*svc.local.command, *svc.local.env.values()]):
-                for field in _fields(part):
-                    root = field.split("[", 1)[0]
-                    if root not in PLACEHOLDERS:
-                        raise ValueError(
-                            f"services.{svc_name}.local: unknown placeholder {{{field}}} "
-                            f"(item {i}); known: {', '.join(sorted(PLACEHOLDERS))}"
-                        )
-                    if "[" in field:
-                        dep_ref = field.split("[", 1)[1].rstrip("]")
-                        if dep_ref not in self.dependencies:
-                            raise ValueError(
-                                f"services.{svc_name}.local: {{{field}}} names no dependency"
-                            )
-        if self.start_order is not None:
-            missing = names - set(self.start_order)
-            unknown = set(self.start_order) - names
-            if missing or unknown:
-                raise ValueError(
-                    f"start_order must list every service once (missing: {sorted(missing)}, "
-                    f"unknown: {sorted(unknown)})"
-                )
+    def _check_references(self, info: ValidationInfo) -> StackSpec:
+        if isinstance(info.context, dict) and info.context.get(REFERENCES_CHECKED):
+            return self  # the loader checked the document itself, each problem at its line
+        found = references.check(self.model_dump())
+        if found:
+            raise ValueError("; ".join(f"{render_loc(loc)}: {what}" for loc, what, _ in found))
         return self
 
     def ordered_services(self) -> list[str]:
@@ -231,7 +205,3 @@ class StackSpec(_Strict):
                 upstream="database", protocol="tcp", description="PostgreSQL"
             )
         return deps
-
-
-def _fields(template: str) -> list[str]:
-    return [f for _, f, _, _ in string.Formatter().parse(template) if f]

@@ -1,11 +1,17 @@
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from harness.errors import InputError, StackError
 from harness.lb.haproxy_config import PROFILES, Server, render
 from harness.lb.haproxy_runtime import HAProxyRuntime, parse_show_stat
+from harness.names import is_url_path
+from harness.stack.loader import load_stack
 
 
 def cfg(profile: str = "recommended") -> str:
@@ -103,3 +109,78 @@ def test_the_local_config_has_no_resolvers_and_a_private_socket() -> None:
     text = cfg()
     assert "resolvers" not in text and "init-addr" not in text
     assert "stats socket /tmp/x.sock mode 600 level admin" in text
+
+
+INJECTION = "/readyz\n    stats enable\n    stats uri /\n    stats admin if TRUE"
+
+
+def test_a_check_path_cannot_inject_haproxy_directives_through_the_stack_file(
+    tmp_path: Path,
+) -> None:
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(
+        "name: mine\nservices:\n  web: {}\n"
+        f"load_balancer:\n  backend: web\n  check_path: {json.dumps(INJECTION)}\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_stack(stack)
+    (problem,) = exc.value.problems
+    assert (problem.path, problem.line) == ("load_balancer.check_path", 6)
+    assert "not a valid URL path" in problem.message
+
+
+def test_render_itself_refuses_values_that_are_not_one_token() -> None:
+    with pytest.raises(StackError, match="check path"):
+        cfg_with(check_path=INJECTION)
+    with pytest.raises(StackError, match="backend"):
+        cfg_with(backend="shop\n    stats admin if TRUE")
+    with pytest.raises(StackError, match="server"):
+        cfg_with(servers=[Server("shop-1 backup", "127.0.0.1:9001")])
+
+
+PATH_ALPHABET = "abcXYZ019-._~!&()*+,;=:@/%?" + " \n\r\t#'\"\\${}é\x00"
+
+
+@given(st.text(alphabet=PATH_ALPHABET, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_any_check_path_the_schema_accepts_stays_one_token_on_its_line(text: str) -> None:
+    path = "/" + text
+    if not is_url_path(path):
+        with pytest.raises(StackError):
+            cfg_with(check_path=path)
+        return
+    baseline = cfg_with(check_path="/readyz").splitlines()
+    rendered = cfg_with(check_path=path).splitlines()
+    assert len(rendered) == len(baseline)
+    changed = [(a, b) for a, b in zip(baseline, rendered, strict=True) if a != b]
+    assert changed == [("    option httpchk GET /readyz", f"    option httpchk GET {path}")]
+    assert changed[0][1].split() == ["option", "httpchk", "GET", path]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is installed by make setup")
+def test_haproxy_accepts_an_odd_but_valid_check_path(tmp_path: Path) -> None:
+    path = tmp_path / "h.cfg"
+    path.write_text(cfg_with(check_path="/ready;z?a=1&b=%2F(x)*+,!:@~"))
+    done = subprocess.run(
+        ["haproxy", "-c", "-q", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def cfg_with(
+    *, check_path: str = "/readyz", backend: str = "shop", servers: list[Server] | None = None
+) -> str:
+    return render(
+        stack="t",
+        profile="recommended",
+        host="127.0.0.1",
+        entry_port=8080,
+        backend=backend,
+        check_path=check_path,
+        servers=servers or [Server("shop-1", "127.0.0.1:9001")],
+        runtime_socket="/tmp/x.sock",
+    )

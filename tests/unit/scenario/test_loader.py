@@ -1,8 +1,11 @@
 """Scenario files: strict schema, every problem located with file, line, path and hint."""
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from harness.errors import InputError
 from harness.scenario.loader import load_file, load_many, suite
@@ -140,3 +143,113 @@ def test_the_scenario_library_is_valid() -> None:
     library = Path(__file__).resolve().parents[3] / "scenarios"
     loaded = load_many(sorted(library.glob("*.yaml")), spec)
     assert loaded
+
+
+HOSTILE_NUMBERS = ["99999999999999999999", "1e308", ".inf", "-.inf", ".nan", "'inf'", "'NaN'"]
+NUMBER_FIELDS = [
+    "load.users",
+    "load.spawn_rate",
+    "load.mix.Shopper",
+    "stack.replicas",
+    "recovery.error_rate_tolerance",
+    "recovery.p95_factor",
+    "recovery.min_requests",
+    "expect.max_error_rate",
+    "expect.max_p95_inflation",
+    "expect.max_errors_per_fault",
+    "expect.min_delivered_ratio",
+    "expect.lost_orders",
+    "expect.max_rpo_orders",
+    "expect.requests.GET /.max_error_rate",
+    "abort.0.above",
+    "repeat",
+    "seed",
+    "faults.0.at",
+    "faults.0.duration",
+    "faults.0.target.count",
+    "faults.0.target.all_but",
+    "faults.1.latency",
+    "faults.1.toxicity",
+    "faults.2.rate_kbps",
+    "faults.3.bytes",
+    "faults.4.factor",
+    "faults.5.users",
+    "faults.5.spawn_rate",
+    "phases.warmup",
+    "load.request_timeout",
+]
+NUMBERS_BASE = """\
+name: numbers
+abort: [{metric: error_rate, above: 0.5}]
+faults:
+  - {type: kill, target: {group: shop}}
+  - {type: latency, dependency: payment, latency: 1s}
+  - {type: bandwidth, dependency: payment, rate_kbps: 10}
+  - {type: limit_data, dependency: payment, bytes: 100}
+  - {type: surge, factor: 2}
+  - {type: surge, id: s2, users: 20}
+"""
+
+
+def _set(doc: dict[str, Any], dotted: str, value: object) -> None:
+    *parents, last = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+    node: Any = doc
+    for step in parents:
+        if isinstance(node, dict) and step not in node:
+            node[step] = {}
+        node = node[step]
+    node[last] = value
+
+
+@pytest.mark.parametrize("field", NUMBER_FIELDS)
+@pytest.mark.parametrize("number", HOSTILE_NUMBERS)
+def test_every_number_is_bounded_and_finite(tmp_path: Path, field: str, number: str) -> None:
+    doc = yaml.safe_load(NUMBERS_BASE)
+    _set(doc, field, "@@NUMBER@@")
+    text = yaml.safe_dump(doc, sort_keys=False).replace("'@@NUMBER@@'", number)
+    with pytest.raises(InputError) as exc:
+        load_file(write(tmp_path, text))
+    (problem,) = exc.value.problems
+    assert problem.line is not None
+    rendered = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", field).replace(".GET /", '["GET /"]')
+    assert problem.path == rendered, str(exc.value)
+
+
+def test_the_numbers_base_is_valid(tmp_path: Path) -> None:
+    spec, _ = load_stack()
+    load_file(write(tmp_path, NUMBERS_BASE), spec)
+
+
+@pytest.mark.parametrize(
+    ("target", "where", "says"),
+    [
+        ("{group: shop, count: 10}", "count", "10 instances of 'shop' asked for; it has 3"),
+        ("{group: shop, count: 4}", "count", "stack: {replicas: N}"),
+        ("{group: shop, all_but: 3}", "all_but", "all but 3 of 'shop' leaves nothing"),
+        ("{group: payment, count: 2}", "count", "it has 1"),
+    ],
+)
+def test_counts_are_checked_against_the_replicas(
+    tmp_path: Path, target: str, where: str, says: str
+) -> None:
+    spec, _ = load_stack()
+    text = f"name: x\nfaults:\n  - type: kill\n    target: {target}\n"
+    with pytest.raises(InputError) as exc:
+        load_file(write(tmp_path, text), spec)
+    (problem,) = exc.value.problems
+    assert problem.path == f"faults[0].target.{where}"
+    assert problem.line == 4
+    assert says in f"{problem.message} {problem.hint}"
+    if "shop" in target:  # asking for more replicas of the backend makes room
+        load_file(write(tmp_path, text.replace("name: x", "name: x\nstack: {replicas: 10}")), spec)
+
+
+def test_scenario_names_tags_and_targets_are_safe_slugs(tmp_path: Path) -> None:
+    text = (
+        "name: ok\ntags: ['a b']\nstack: {profile: ../x}\n"
+        "faults: [{type: kill, target: {instance: 'shop-1\\n'}}]\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_file(write(tmp_path, text))
+    paths = {p.path for p in exc.value.problems}
+    assert paths == {"tags[0]", "stack.profile", "faults[0].target.instance"}
