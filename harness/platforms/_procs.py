@@ -75,7 +75,8 @@ def reap_spawned() -> None:
             _spawned.discard(pid)
 
 
-def _process(pid: int, create_time: float) -> psutil.Process | None:
+def find(pid: int, create_time: float) -> psutil.Process | None:
+    """The live process (pid, create_time) names, or None (gone, a zombie, or a reused pid)."""
     try:
         p = psutil.Process(pid)
         if create_time and abs(p.create_time() - create_time) > 0.05:
@@ -94,11 +95,11 @@ def _reap(pid: int) -> None:
 
 
 def alive(pid: int, create_time: float) -> bool:
-    return _process(pid, create_time) is not None
+    return find(pid, create_time) is not None
 
 
 def paused(pid: int, create_time: float) -> bool:
-    p = _process(pid, create_time)
+    p = find(pid, create_time)
     try:
         return p is not None and p.status() == psutil.STATUS_STOPPED
     except psutil.Error:
@@ -107,7 +108,7 @@ def paused(pid: int, create_time: float) -> bool:
 
 def send(pid: int, create_time: float, sig: signal.Signals) -> bool:
     """Send `sig` if the process is still the one we started. True when sent."""
-    p = _process(pid, create_time)
+    p = find(pid, create_time)
     if p is None:
         return False
     try:
@@ -121,7 +122,7 @@ def wait_gone(pid: int, create_time: float, timeout: float) -> bool:
     """Wait (bounded) until the process has exited (a zombie counts as exited; our own
     children are reaped). Polls: psutil's wait() on a non-child waits for the zombie too."""
     started = time.monotonic()
-    while _process(pid, create_time) is not None:
+    while find(pid, create_time) is not None:
         waited = time.monotonic() - started
         if waited > timeout:
             return False

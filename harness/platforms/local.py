@@ -25,7 +25,8 @@ from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _postgres, _procs
 from harness.platforms._pg_admin import PgAdminAbility
-from harness.platforms._ports import LOOPBACK, allocate, require_free
+from harness.platforms._ports import LOOPBACK, allocate, holder, is_free, require_free
+from harness.platforms._process_tree import INSTANCE_ENV, Tree
 from harness.platforms._readiness import probe_health, wait_for
 from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
@@ -138,7 +139,7 @@ class LocalPlatform(PgAdminAbility):
         instances = []
         for ref in endpoints.instances:
             entry = state.procs[ref.name]
-            proc = self._proc_state(entry)
+            proc = _tree_state(self._tree_of(state, entry))
             instances.append(
                 InstanceStatus(
                     ref=ref,
@@ -161,38 +162,46 @@ class LocalPlatform(PgAdminAbility):
         )
 
     def process_state(self, instance: str) -> ProcessState:
-        return self._proc_state(self._entry(instance))
+        _, tree = self._tree(instance)
+        return _tree_state(tree)
 
     # ---------------------------------------------------------------- instance operations
 
     def kill(self, instance: str) -> None:
-        entry = self._entry(instance)
-        _procs.send(entry.pid, entry.create_time, signal.SIGKILL)
-        if not _procs.wait_gone(entry.pid, entry.create_time, 5.0):
-            raise StackError(f"{instance} (pid {entry.pid}) did not die after SIGKILL")
+        """SIGKILL to the instance's whole process tree; returns once all of it is gone and
+        its port is free (an orphaned worker would otherwise keep answering)."""
+        entry, tree = self._tree(instance)
+        tree.send(signal.SIGKILL)
+        if not tree.wait_gone(5.0, entry.port):
+            port = "" if entry.port is None or is_free(entry.port) else f"; port {entry.port} held"
+            raise StackError(f"{instance} did not die after SIGKILL: {tree.describe()}{port}")
 
     def terminate(self, instance: str) -> None:
-        entry = self._entry(instance)
-        _procs.stop(entry.pid, entry.create_time, sig=signal.Signals[entry.stop_signal], grace=15)
+        entry, tree = self._tree(instance)
+        tree.stop(signal.Signals[entry.stop_signal], grace=15, port=entry.port)
 
     def pause(self, instance: str) -> None:
-        """SIGSTOP; returns once the kernel reports the process stopped."""
-        entry = self._entry(instance)
-        if not _procs.send(entry.pid, entry.create_time, signal.SIGSTOP):
+        """SIGSTOP to the whole tree; returns once the kernel reports every process stopped."""
+        _, tree = self._tree(instance)
+        if not tree.root_alive() or not tree.send(signal.SIGSTOP):
             raise StackError(f"cannot pause {instance}: it is not running")
-        wait_for(f"{instance} to stop", lambda: self._proc_state(entry) == "paused", timeout=5)
+        wait_for(f"every process of {instance} to stop", tree.all_stopped, timeout=5)
 
     def resume(self, instance: str) -> None:
-        entry = self._entry(instance)
-        _procs.send(entry.pid, entry.create_time, signal.SIGCONT)
-        wait_for(f"{instance} to resume", lambda: self._proc_state(entry) != "paused", timeout=5)
+        _, tree = self._tree(instance)
+        tree.send(signal.SIGCONT)
+        wait_for(f"{instance} to resume", lambda: not tree.any_stopped(), timeout=5)
 
     def start(self, instance: str) -> None:
+        """Start an exited instance again on its port, once its old tree is gone and the port
+        is free (bounded), so the readiness check can only be answered by the new tree."""
         with self.store.locked():
             state = self._require()
             entry = state.procs[instance]
-            if self._proc_state(entry) != "exited":
+            tree = self._tree_of(state, entry)
+            if tree.root_alive():
                 return
+            self._clear_remains(instance, tree, entry.port)
             fresh = self._spawn_again(state, entry)
             state.procs[instance] = fresh
             self.store.save(state)
@@ -387,6 +396,7 @@ class LocalPlatform(PgAdminAbility):
             ctx = self._context(state, name, ports[name])
             argv = [part.format_map(ctx) for part in launch.command]
             env = {k: v.format_map(ctx) for k, v in launch.env.items()} | env_extra
+            env[INSTANCE_ENV] = name
             progress(f"starting {name} on {state.host}:{ports[name]}")
             entries.append(
                 self._spawn(
@@ -541,11 +551,21 @@ class LocalPlatform(PgAdminAbility):
         stopped: list[str] = []
         for tier in tiers:
             running = [e for e in tier if _procs.alive(e.pid, e.create_time)]
+            trees = {e.name: self._tree_of(state, e) for e in running if e.role == "instance"}
             for e in running:  # signal the whole tier first, then wait: parallel graceful stops
-                _procs.send(e.pid, e.create_time, signal.Signals[e.stop_signal])
-                _procs.send(e.pid, e.create_time, signal.SIGCONT)
+                sig = signal.Signals[e.stop_signal]
+                if e.name in trees:
+                    trees[e.name].send(sig)
+                    trees[e.name].send(signal.SIGCONT)
+                else:
+                    _procs.send(e.pid, e.create_time, sig)
+                    _procs.send(e.pid, e.create_time, signal.SIGCONT)
             for e in running:
-                how = _procs.stop(e.pid, e.create_time, sig=signal.Signals[e.stop_signal], grace=15)
+                sig = signal.Signals[e.stop_signal]
+                if e.name in trees:
+                    how = trees[e.name].stop(sig, grace=15, port=e.port)
+                else:
+                    how = _procs.stop(e.pid, e.create_time, sig=sig, grace=15)
                 how = "stopped" if how == "not running" else how
                 progress(f"{e.name}: {how}")
                 stopped.append(f"{e.name} (pid {e.pid}): {how}")
@@ -589,13 +609,35 @@ class LocalPlatform(PgAdminAbility):
             )
         return state
 
-    def _entry(self, instance: str) -> ProcEntry:
-        state = self._require()
+    def _entry(self, instance: str, state: LocalState | None = None) -> ProcEntry:
+        state = state or self._require()
         entry = state.procs.get(instance)
         if entry is None or entry.role != "instance":
             known = ", ".join(n for n, e in state.procs.items() if e.role == "instance")
             raise StackError(f"no instance named '{instance}'", hint=f"instances: {known}")
         return entry
+
+    def _tree(self, instance: str) -> tuple[ProcEntry, Tree]:
+        state = self._require()
+        entry = self._entry(instance, state)
+        return entry, self._tree_of(state, entry)
+
+    @staticmethod
+    def _tree_of(state: LocalState, entry: ProcEntry) -> Tree:
+        return Tree(entry.pid, entry.create_time, stack_id=state.stack_id, instance=entry.name)
+
+    @staticmethod
+    def _clear_remains(instance: str, tree: Tree, port: int | None) -> None:
+        """What is left of a dead instance's tree (orphaned workers) is killed; its port must be
+        free before a new tree starts on it."""
+        tree.send(signal.SIGKILL)
+        if not tree.wait_gone(10.0, port):
+            who = holder(port) if port is not None else None
+            raise StackError(
+                f"cannot start {instance} again: its old processes ({tree.describe()}) or the "
+                f"holder of port {port} ({who or 'unknown'}) are still there after 10 s",
+                hint="stop that process, then `shopchaos recover`",
+            )
 
     def _all_alive(self, state: LocalState) -> bool:
         infra = [e for e in state.procs.values() if e.role != "instance"]
@@ -635,6 +677,13 @@ class LocalPlatform(PgAdminAbility):
             database_url=state.db_direct_url,
             service_urls=service_urls,
         )
+
+
+def _tree_state(tree: Tree) -> ProcessState:
+    """exited: the root is gone (leftovers are cleared by start()); paused: all of it frozen."""
+    if not tree.root_alive():
+        return "exited"
+    return "paused" if tree.all_stopped() else "running"
 
 
 def _run_check(argv: list[str]) -> str:
