@@ -24,6 +24,7 @@ import yaml
 
 from harness.errors import StackError
 from harness.lb import haproxy_config
+from harness.platforms._health import lb_check
 from harness.platforms._ports import LOOPBACK
 from harness.platforms.base import Endpoints, InstanceRef, ResolvedOptions, StackOptions
 from harness.platforms.compose_state import ComposeState
@@ -122,8 +123,9 @@ def haproxy_cfg(spec: StackSpec, opts: ResolvedOptions) -> str:
         host="0.0.0.0",  # noqa: S104 - inside the container; published on 127.0.0.1 only
         entry_port=LB_PORT,
         backend=backend,
-        check_path=spec.check_path(),
+        check=lb_check(spec),
         servers=servers,
+        settings=spec.load_balancer.settings,
         runtime_socket=f"ipv4@0.0.0.0:{LB_RUNTIME_PORT}",
         resolvers=haproxy_config.Resolvers(),
     )

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from harness.errors import StackError
 from harness.platforms._docker import logs_tail, state_of, wait_state
-from harness.platforms._readiness import probe_health, wait_for
+from harness.platforms._health import probe
+from harness.platforms._readiness import wait_for
+from harness.stack.health import Health
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -66,7 +68,7 @@ def resume(c: Container, name: str) -> None:
     wait_state(c, "running", f"{name} after docker unpause", timeout=5)
 
 
-def start(c: Container, name: str, address: str, ready: str | None, timeout: float) -> None:
+def start(c: Container, name: str, address: str, health: Health | None, timeout: float) -> None:
     """Start an exited container; return when its ready endpoint answers 200 (or fail fast)."""
     if state_of(c) != "exited":
         return
@@ -81,8 +83,8 @@ def start(c: Container, name: str, address: str, ready: str | None, timeout: flo
             )
 
     wait_for(
-        f"{name} to be ready (http://{address}{ready or ''})",
-        lambda: ready is None or probe_health(address, ready) == "ready",
+        f"{name} to be ready ({address})",
+        lambda: probe(health, address) in ("ready", "-"),
         timeout=timeout,
         alive=alive,
     )

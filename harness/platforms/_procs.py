@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,8 +31,20 @@ class Spawned:
     create_time: float
 
 
-def spawn(argv: Sequence[str], *, env: Mapping[str, str], log: Path, stack_id: str) -> Spawned:
-    """Start `argv` in its own session, stdin from /dev/null, stdout+stderr appended to `log`.
+# Runs a command in a directory keeping its pid (exec): posix_spawn has no cwd of its own.
+_CHDIR_EXEC = "import os, sys; os.chdir(sys.argv[1]); os.execvp(sys.argv[2], sys.argv[2:])"
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log: Path,
+    stack_id: str,
+    cwd: Path | None = None,
+) -> Spawned:
+    """Start `argv` in its own session, stdin from /dev/null, stdout+stderr appended to `log`,
+    in `cwd` when given (through a tiny exec trampoline: the pid stays the command's).
 
     posix_spawn rather than Popen: the process is meant to outlive this harness process (the
     stack stays up after `shopchaos up`), and a Popen object would warn when collected while
@@ -40,6 +53,8 @@ def spawn(argv: Sequence[str], *, env: Mapping[str, str], log: Path, stack_id: s
     full_env = {**os.environ, **env, STACK_ENV: stack_id}
     log.parent.mkdir(parents=True, exist_ok=True)
     log.touch()
+    if cwd is not None:
+        argv = [sys.executable, "-I", "-S", "-c", _CHDIR_EXEC, str(cwd), *argv]
     try:
         pid = os.posix_spawnp(
             argv[0],

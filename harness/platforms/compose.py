@@ -26,9 +26,9 @@ from harness.platforms import _compose_instances as ops
 from harness.platforms import _compose_up as steps
 from harness.platforms import _docker
 from harness.platforms._compose_cli import ComposeCli, check_plugin
+from harness.platforms._health import probe
 from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK
-from harness.platforms._readiness import probe_health
 from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
@@ -150,13 +150,13 @@ class ComposePlatform(PgAdminAbility):
             ref = endpoints.instance(inst.name)
             c = containers.get(inst.compose_service)
             proc = _docker.state_of(c) if c is not None else "exited"
-            ready = self.spec.services[inst.service].health.ready
+            health = self.spec.services[inst.service].health
             statuses.append(
                 InstanceStatus(
                     ref=ref,
                     ident=c.short_id if c is not None else "-",
                     process=proc,
-                    health=probe_health(ref.address, ready) if proc != "exited" else "-",
+                    health=probe(health, ref.address) if proc != "exited" else "-",
                     lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
                 )
             )
@@ -198,7 +198,7 @@ class ComposePlatform(PgAdminAbility):
             self.docker().container(inst.compose_service),
             instance,
             f"{LOOPBACK}:{state.instance_ports[instance]}",
-            svc.health.ready,
+            svc.health,
             timeout=svc.local.ready_timeout if svc.local else 30.0,
         )
 

@@ -16,18 +16,18 @@ import sys
 import uuid
 from pathlib import Path
 
-import requests
-
 from harness import tools
 from harness.errors import StackError
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _postgres, _procs
+from harness.platforms._health import lb_check, probe
+from harness.platforms._lb_wait import wait_all_up
 from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK, allocate, holder, is_free, require_free
 from harness.platforms._process_tree import INSTANCE_ENV, Tree
-from harness.platforms._readiness import probe_health, wait_for
+from harness.platforms._readiness import wait_for
 from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
@@ -41,6 +41,7 @@ from harness.platforms.base import (
     no_progress,
 )
 from harness.platforms.local_state import LocalState, ProcEntry
+from harness.stack import setup_steps
 from harness.stack.model import StackSpec
 
 STATE_DIR_ENV = "SHOPCHAOS_STATE_DIR"
@@ -145,7 +146,7 @@ class LocalPlatform(PgAdminAbility):
                     ref=ref,
                     ident=str(entry.pid),
                     process=proc,
-                    health=probe_health(ref.address, entry.ready_path) if proc != "exited" else "-",
+                    health=self._probe(entry) if proc != "exited" else "-",
                     lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
                 )
             )
@@ -290,7 +291,7 @@ class LocalPlatform(PgAdminAbility):
             self._start_postgres(state, progress)
         ports = self._instance_ports(state)
         self._create_proxies(state, ports, progress)
-        self._init_database(state, progress)
+        self._run_setup(state, progress)
         for service in self.spec.ordered_services():
             self._start_service(state, service, ports, progress)
         self._start_haproxy(state, progress)
@@ -372,17 +373,18 @@ class LocalPlatform(PgAdminAbility):
             "dep_addr": {n: f"{state.host}:{p}" for n, p in state.proxy_ports.items()},
         }
 
-    def _init_database(self, state: LocalState, progress: Progress) -> None:
-        template = self.spec.database.init
-        if not template:
-            return
-        progress(f"initialising the database ({state.options.db})")
-        ctx = self._context(state, "init", 0)
-        argv = [part.format_map(ctx) for part in template]
-        log = self.state_dir / "logs" / "db-init.log"
-        spawned = _procs.spawn(argv, env=self._tags(state), log=log, stack_id=state.stack_id)
-        if not _procs.wait_gone(spawned.pid, spawned.create_time, 120):
-            raise StackError("the database init command did not finish within 120 s")
+    def _run_setup(self, state: LocalState, progress: Progress) -> None:
+        """Every setup step (database.init first), once per `up`, each checked."""
+        ctx = self._context(state, "setup", 0)
+        for step in self.spec.setup_steps():
+            progress(f"setup: {step.name}")
+            setup_steps.run_step(
+                step,
+                context=ctx,
+                base_dir=self.spec.base_dir,
+                env=self._tags(state),
+                log=self.state_dir / "logs" / f"setup-{step.name}.log",
+            )
 
     def _start_service(
         self, state: LocalState, service: str, ports: dict[str, int], progress: Progress
@@ -408,8 +410,9 @@ class LocalPlatform(PgAdminAbility):
                     env=env,
                     port=ports[name],
                     stop_signal=launch.stop_signal,
-                    ready_path=svc.health.ready,
+                    ready_path=svc.health.http_check().path,
                     ready_timeout=launch.ready_timeout,
+                    cwd=setup_steps.resolve_dir(self.spec.base_dir, launch.cwd),
                 )
             )
         for entry in entries:
@@ -429,9 +432,10 @@ class LocalPlatform(PgAdminAbility):
             host=state.host,
             entry_port=state.entry_port,
             backend=backend,
-            check_path=self.spec.check_path(),
+            check=lb_check(self.spec),
             servers=servers,
             runtime_socket=state.runtime_socket,
+            settings=self.spec.load_balancer.settings,
         )
         cfg = haproxy_config.write(self.state_dir / "haproxy.cfg", text)
         binary = str(tools.haproxy())
@@ -450,16 +454,10 @@ class LocalPlatform(PgAdminAbility):
             env={},
             port=state.entry_port,
         )
-        runtime = HAProxyRuntime(f"unix:{state.runtime_socket}")
-
-        def all_up() -> bool:
-            servers_now = runtime.servers(backend)
-            return bool(servers_now) and all(s.detail == "UP" for s in servers_now)
-
-        wait_for(
-            "HAProxy to mark every backend server UP",
-            all_up,
-            timeout=20,
+        wait_all_up(
+            HAProxyRuntime(f"unix:{state.runtime_socket}"),
+            backend,
+            log=lambda: _procs.tail(Path(entry.log), 400),
             alive=lambda: self._require_alive(entry),
         )
 
@@ -476,10 +474,11 @@ class LocalPlatform(PgAdminAbility):
         stop_signal: str = "SIGTERM",
         ready_path: str | None = None,
         ready_timeout: float = 30.0,
+        cwd: Path | None = None,
     ) -> ProcEntry:
         log = self.state_dir / "logs" / f"{name}.log"
         spawned = _procs.spawn(
-            argv, env={**env, **self._tags(state)}, log=log, stack_id=state.stack_id
+            argv, env={**env, **self._tags(state)}, log=log, stack_id=state.stack_id, cwd=cwd
         )
         entry = ProcEntry.model_validate(
             {
@@ -495,6 +494,7 @@ class LocalPlatform(PgAdminAbility):
                 "stop_signal": stop_signal,
                 "ready_path": ready_path,
                 "ready_timeout": ready_timeout,
+                "cwd": str(cwd) if cwd else None,
             }
         )
         state.procs[name] = entry
@@ -507,26 +507,42 @@ class LocalPlatform(PgAdminAbility):
             env={**entry.env, **self._tags(state)},
             log=Path(entry.log),
             stack_id=state.stack_id,
+            cwd=Path(entry.cwd) if entry.cwd else None,
         )
         return entry.model_copy(update={"pid": spawned.pid, "create_time": spawned.create_time})
+
+    def _probe(self, entry: ProcEntry) -> str:
+        svc = self.spec.services.get(entry.service or "")
+        if svc is None or entry.port is None:
+            return "-"
+        return probe(svc.health, f"{LOOPBACK}:{entry.port}")
 
     def _wait_ready(self, entry: ProcEntry) -> None:
         if entry.ready_path is None or entry.port is None:
             return
-        url = f"http://{LOOPBACK}:{entry.port}{entry.ready_path}"
+        svc = self.spec.services[entry.service or ""]
+        what = (
+            svc.health.exec or svc.health.http_check().path if svc.health.kind != "tcp" else "tcp"
+        )
+        last: list[str] = []
 
         def ready() -> bool:
-            try:
-                return requests.get(url, timeout=0.5).status_code == 200
-            except requests.RequestException:
-                return False
+            last[:] = [self._probe(entry)]
+            return last[0] == "ready"
 
-        wait_for(
-            f"{entry.name} to be ready ({url})",
-            ready,
-            timeout=entry.ready_timeout,
-            alive=lambda: self._require_alive(entry),
-        )
+        try:
+            wait_for(
+                f"{entry.name} to be ready ({LOOPBACK}:{entry.port}, check {what})",
+                ready,
+                timeout=entry.ready_timeout,
+                alive=lambda: self._require_alive(entry),
+            )
+        except StackError as e:
+            raise StackError(
+                f"{e.message}; its check last said: {last[0] if last else 'nothing'}; "
+                f"last lines of {entry.log}:\n{_procs.tail(Path(entry.log))}",
+                hint=f"raise services.{entry.service}.local.ready_timeout, or fix the check",
+            ) from e
 
     def _require_alive(self, entry: ProcEntry) -> None:
         if not _procs.alive(entry.pid, entry.create_time):

@@ -31,6 +31,7 @@ from harness.scenario.evaluate import evaluate, write_timeline_csv
 from harness.scenario.loader import LoadedScenario
 from harness.scenario.schema import Scenario
 from harness.scenario.trial import LiveState, TrialData, TrialEnv, run_trial
+from harness.stack.versions import stack_versions
 
 
 class RunUI(Protocol):
@@ -83,7 +84,7 @@ def run(
         platform=platform.name,
         stack=platform.spec.name,
         harness_version=harness.__version__,
-        versions=_versions(),
+        versions=_versions() | stack_versions(platform.spec),
         machine=_machine(),
         git_revision=_git_revision(),
         seed=opts.seed,
@@ -321,7 +322,7 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": pyplatform.python_version()}
-    for name in ("locust", "fastapi", "uvicorn"):
+    for name in ("locust",):  # the stack's own: its `versions:` (harness/stack/versions.py)
         with contextlib.suppress(PackageNotFoundError):
             out[name] = version(name)
     words = _first_line(["haproxy", "-v"]).split()  # "HAProxy version 2.6.12-1 2026/10/17 …"

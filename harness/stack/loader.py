@@ -19,4 +19,4 @@ def default_stack_path() -> Path:
 def load_stack(path: Path | None = None) -> tuple[StackSpec, Path]:
     """Load and validate a stack description; InputError lists every located problem."""
     path = path or default_stack_path()
-    return _yaml.load_model(StackSpec, path), path
+    return _yaml.load_model(StackSpec, path).located(path.resolve().parent), path

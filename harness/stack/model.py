@@ -11,9 +11,14 @@ Local launch commands are templates. Placeholders: {python} (this interpreter), 
 from __future__ import annotations
 
 import string
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, PrivateAttr, model_validator
+
+from harness.stack.health import Health
+from harness.stack.lb_settings import LbSettings
+from harness.stack.setup_steps import SetupStep
 
 LbProfileName = Literal["defaults", "fast-checks", "recommended"]
 DbKind = Literal["sqlite", "postgres"]
@@ -25,16 +30,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Health(_Strict):
-    live: str = "/healthz"
-    ready: str = "/readyz"
-
-
 class LocalLaunch(_Strict):
     """How the local platform starts one instance of a service."""
 
     command: list[str] = Field(min_length=1)
     env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None  # relative to the stack file's directory (the default)
     ready_timeout: float = Field(default=30.0, gt=0)
     stop_signal: Literal["SIGTERM", "SIGINT"] = "SIGTERM"
 
@@ -46,6 +47,10 @@ class Service(_Strict):
     local: LocalLaunch | None = None
     compose_service: str | None = None  # Compose service name, defaults to the key
     port: int | None = None  # container port on Compose
+    compose_env: dict[str, str] = Field(
+        default_factory=dict,
+        description="with compose_file: env set on its containers ({dep_url[NAME]}, {db_url})",
+    )
 
 
 class Dependency(_Strict):
@@ -54,12 +59,16 @@ class Dependency(_Strict):
     description: str = ""
     upstream: str  # a service name, or "database"
     protocol: Literal["http", "tcp"] = "http"
+    upstream_port: int | None = Field(
+        default=None, ge=1, le=65535, description="with compose_file: the upstream's port"
+    )
 
 
 class LoadBalancer(_Strict):
     backend: str  # the service whose replicas sit behind the load balancer
-    profile: LbProfileName = "recommended"
+    profile: LbProfileName = "recommended"  # the preset `settings` override
     check_path: str | None = None  # defaults to the backend service's ready endpoint
+    settings: LbSettings | None = None
 
 
 class DatabaseSpec(_Strict):
@@ -68,6 +77,9 @@ class DatabaseSpec(_Strict):
     user: str = "shop"
     proxied: bool = True  # with PostgreSQL, put a Toxiproxy proxy named "database" in front
     init: list[str] | None = None  # command template run once before the services start
+    compose_service: str | None = None  # with compose_file: the team's database service
+    port: int = Field(default=5432, ge=1, le=65535)  # its port inside the container
+    password: str | None = None  # with compose_file: the team's database password, if any
 
 
 class Profile(_Strict):
@@ -127,13 +139,19 @@ class ReconciliationSpec(_Strict):
     """The three sources of truth compared after every trial (docs/metrics.md, Correctness)."""
 
     orders: Source
-    charges: Source
+    charges: Source | None = None  # a shop without a provider ledger: no charge checks
     stock: Source | None = None
     order_fields: OrderFields = OrderFields()
     charge_fields: ChargeFields = ChargeFields()
     stock_fields: StockFields = StockFields()
     settle: float = Field(default=20.0, ge=0, description="wait this long for in-flight orders")
     stuck_after: float = Field(default=15.0, gt=0)
+    in_flight: float = Field(
+        default=5.0,
+        ge=0,
+        description="a confirmed, unacknowledged order created this close to the end of the "
+        "load (or whose checkout was still open) is in flight, not a phantom",
+    )
 
 
 class StackSpec(_Strict):
@@ -145,8 +163,30 @@ class StackSpec(_Strict):
     database: DatabaseSpec = DatabaseSpec()
     profiles: dict[str, Profile] = Field(default_factory=dict)
     start_order: list[str] | None = None  # services in start order; LB backend last by default
-    load_user_classes: str | None = None  # module:Class,... for Locust
+    load_user_classes: str | None = None  # module:Class,...; the stack file's dir is on sys.path
     reconciliation: ReconciliationSpec | None = None
+    setup: list[SetupStep] = Field(default_factory=list)  # run once per `up`, after the proxies
+    versions: dict[str, list[str]] = Field(
+        default_factory=dict, description="name: command whose first output line is its version"
+    )
+    compose_file: str | None = None  # the team's own Compose file, relative to this file
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    @property
+    def base_dir(self) -> Path:
+        """The stack file's directory: relative paths and cwd start there (else the cwd)."""
+        return self._base_dir or Path.cwd()
+
+    def located(self, base_dir: Path) -> StackSpec:
+        """This spec, with relative paths taken from `base_dir` (the loader calls this)."""
+        self._base_dir = base_dir.resolve()
+        return self
+
+    def setup_steps(self) -> list[SetupStep]:
+        """`database.init` (as the first step) and then `setup`, in order."""
+        init = self.database.init
+        first = [SetupStep(name="database-init", command=init)] if init else []
+        return [*first, *self.setup]
 
     @model_validator(mode="after")
     def _check_references(self) -> StackSpec:
@@ -162,23 +202,18 @@ class StackSpec(_Strict):
                     f"dependencies.{dep_name}.upstream '{dep.upstream}' is not a service or "
                     "'database'"
                 )
-        for svc_name, svc in self.services.items():
-            if svc.local is None:
-                continue
-            for i, part in enumerate([*svc.local.command, *svc.local.env.values()]):
-                for field in _fields(part):
-                    root = field.split("[", 1)[0]
-                    if root not in PLACEHOLDERS:
-                        raise ValueError(
-                            f"services.{svc_name}.local: unknown placeholder {{{field}}} "
-                            f"(item {i}); known: {', '.join(sorted(PLACEHOLDERS))}"
-                        )
-                    if "[" in field:
-                        dep_ref = field.split("[", 1)[1].rstrip("]")
-                        if dep_ref not in self.dependencies:
-                            raise ValueError(
-                                f"services.{svc_name}.local: {{{field}}} names no dependency"
-                            )
+        templates = {
+            f"services.{n}.local": [*s.local.command, *s.local.env.values()]
+            for n, s in self.services.items()
+            if s.local is not None
+        }
+        templates |= {
+            f"services.{n}.compose_env": [*s.compose_env.values()] for n, s in self.services.items()
+        }
+        templates |= {f"setup[{s.name}]": [*s.command, *s.env.values()] for s in self.setup}
+        templates |= {f"versions.{n}": cmd for n, cmd in self.versions.items()}
+        for where, parts in templates.items():
+            self._check_placeholders(where, parts)
         if self.start_order is not None:
             missing = names - set(self.start_order)
             unknown = set(self.start_order) - names
@@ -188,6 +223,20 @@ class StackSpec(_Strict):
                     f"unknown: {sorted(unknown)})"
                 )
         return self
+
+    def _check_placeholders(self, where: str, parts: list[str]) -> None:
+        for i, part in enumerate(parts):
+            for field in _fields(part):
+                root = field.split("[", 1)[0]
+                if root not in PLACEHOLDERS:
+                    raise ValueError(
+                        f"{where}: unknown placeholder {{{field}}} "
+                        f"(item {i}); known: {', '.join(sorted(PLACEHOLDERS))}"
+                    )
+                if "[" in field:
+                    dep_ref = field.split("[", 1)[1].rstrip("]")
+                    if dep_ref not in self.dependencies:
+                        raise ValueError(f"{where}: {{{field}}} names no dependency")
 
     def ordered_services(self) -> list[str]:
         """Start order: dependencies first, the LB backend last."""
@@ -216,7 +265,8 @@ class StackSpec(_Strict):
 
     def check_path(self) -> str:
         return (
-            self.load_balancer.check_path or self.services[self.load_balancer.backend].health.ready
+            self.load_balancer.check_path
+            or self.services[self.load_balancer.backend].health.http_check().path
         )
 
     def proxies(self, db_kind: DbKind) -> dict[str, Dependency]:

@@ -57,8 +57,9 @@ def gone(pids: set[int]) -> bool:
 
 
 def tree_of(platform: LocalPlatform, name: str) -> list[psutil.Process]:
+    """The instance's processes, once the master has forked both workers."""
     _, tree = platform._tree(name)
-    return tree.members()
+    return wait_until(f"{name}: a master and 2 workers", lambda: (m := tree.members())[2:] and m)
 
 
 def lb_state(platform: LocalPlatform, server: str) -> str:

@@ -59,3 +59,40 @@ def test_bad_stack_descriptions_are_located(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"unknown placeholder \{prot\}"):
         load_stack(p)
+
+
+def _spec(tmp_path: Path, extra: str) -> tuple[object, Path]:
+    path = tmp_path / "stack.yaml"
+    path.write_text(
+        "name: t\nservices:\n  web:\n    health: {http: {path: /h/, host: shop.example}}\n"
+        "    local: {command: ['{python}', x], cwd: app}\n"
+        "load_balancer: {backend: web, settings: {timeouts: {server: 30s}}}\n" + extra
+    )
+    return load_stack(path)
+
+
+def test_a_grown_up_stack_file_loads_with_its_directory(tmp_path: Path) -> None:
+    spec, _ = _spec(
+        tmp_path,
+        "database: {init: ['{python}', '-c', '1']}\n"
+        "setup: [{name: migrate, command: ['{python}', m.py, '{db_url}'], timeout: 600}]\n"
+        "versions: {app: ['{python}', '-c', 'print(1)']}\n",
+    )
+    assert spec.base_dir == tmp_path.resolve()  # type: ignore[attr-defined]
+    assert [s.name for s in spec.setup_steps()] == ["database-init", "migrate"]  # type: ignore[attr-defined]
+    health = spec.services["web"].health  # type: ignore[attr-defined]
+    assert health.kind == "http" and health.http_check().host == "shop.example"
+    assert spec.check_path() == "/h/"  # type: ignore[attr-defined]
+
+
+def test_unknown_placeholders_in_setup_and_two_ready_checks_are_located(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as exc:
+        _spec(tmp_path, "setup: [{name: m, command: ['{pyhton}']}]\n")
+    assert "setup[m]: unknown placeholder {pyhton}" in str(exc.value)
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "name: t\nservices:\n  web: {health: {tcp: true, exec: [x]}}\n"
+        "load_balancer: {backend: web}\n"
+    )
+    with pytest.raises(InputError, match="give one ready check, not tcp and exec"):
+        load_stack(path)
