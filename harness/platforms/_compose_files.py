@@ -43,6 +43,32 @@ DB_KIND: DbKind = "postgres"  # the Compose stack's database (the shop reaches i
 
 
 @dataclass(frozen=True)
+class Layout:
+    """The services the harness itself reaches: in our Compose file (compose/), or added by the
+    override to a team's own file (`compose_file:` in the stack file; _compose_override.py)."""
+
+    lb: str = LB_SERVICE
+    toxiproxy: str = TOXIPROXY_SERVICE
+    db: str = DB_SERVICE
+    db_port: int = DB_PORT
+
+    @property
+    def infra(self) -> tuple[str, str, str]:
+        return (self.lb, self.toxiproxy, self.db)
+
+
+def layout(spec: StackSpec) -> Layout:
+    if spec.compose_file is None:
+        return Layout()
+    return Layout(
+        lb="shopchaos-haproxy",
+        toxiproxy="shopchaos-toxiproxy",
+        db=spec.database.compose_service or DB_SERVICE,
+        db_port=spec.database.port,
+    )
+
+
+@dataclass(frozen=True)
 class Instance:
     name: str  # the harness's instance name, e.g. "shop-2"
     service: str  # the stack's service (replica group), e.g. "shop"
@@ -105,7 +131,8 @@ def endpoints(spec: StackSpec, state: ComposeState) -> Endpoints:
         lb_backend=backend,
         instances=refs,
         proxies={name: name for name in spec.proxies(state.options.db)},
-        database_url=f"postgresql://{db.user}@{LOOPBACK}:{state.db_port}/{db.name}",
+        database_url=f"postgresql://{db.user}{f':{db.password}' if db.password else ''}"
+        f"@{LOOPBACK}:{state.db_port}/{db.name}",
         service_urls=service_urls,
     )
 

@@ -92,10 +92,11 @@ def read_ports(spec: StackSpec, state: ComposeState, containers: dict[str, Conta
             )
         return host_port
 
-    state.entry_port = port(files.LB_SERVICE, files.LB_PORT)
-    state.runtime_port = port(files.LB_SERVICE, files.LB_RUNTIME_PORT)
-    state.toxiproxy_port = port(files.TOXIPROXY_SERVICE, files.TOXIPROXY_PORT)
-    state.db_port = port(files.DB_SERVICE, files.DB_PORT)
+    lay = files.layout(spec)
+    state.entry_port = port(lay.lb, files.LB_PORT)
+    state.runtime_port = port(lay.lb, files.LB_RUNTIME_PORT)
+    state.toxiproxy_port = port(lay.toxiproxy, files.TOXIPROXY_PORT)
+    state.db_port = port(lay.db, lay.db_port)
     state.instance_ports = {
         i.name: port(i.compose_service, i.port) for i in files.instances(spec, state.options)
     }

@@ -23,6 +23,7 @@ from harness.errors import StackError, ToolMissingError
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _compose_files as files
 from harness.platforms import _compose_instances as ops
+from harness.platforms import _compose_override as own
 from harness.platforms import _compose_up as steps
 from harness.platforms import _docker
 from harness.platforms._compose_cli import ComposeCli, check_plugin
@@ -75,7 +76,8 @@ class ComposePlatform(PgAdminAbility):
         self.spec = spec
         self.state_dir = state_dir.resolve()
         self.spec_path = spec_path
-        self.compose_file = (compose_file or default_compose_file()).resolve()
+        own_file = spec.base_dir / spec.compose_file if spec.compose_file else None
+        self.compose_file = (compose_file or own_file or default_compose_file()).resolve()
         self.entry_port = entry_port
         self.toxiproxy_port = toxiproxy_port
         self.project = files.project_name(spec.name, self.state_dir)
@@ -162,7 +164,7 @@ class ComposePlatform(PgAdminAbility):
             )
         components = {
             svc: _docker.state_of(containers[svc]) if svc in containers else "missing"
-            for svc in files.INFRA
+            for svc in files.layout(self.spec).infra
         }
         return StackStatus(
             platform=self.name,
@@ -248,15 +250,20 @@ class ComposePlatform(PgAdminAbility):
                 hint="set SHOPCHAOS_COMPOSE_FILE to your stack's docker-compose.yml",
             )
         env = steps.port_variables(self.spec, opts, self.entry_port, self.toxiproxy_port)
-        override = steps.write_files(self.spec, opts, self.state_dir)
         insts = files.instances(self.spec, opts)
+        services = [*files.INFRA, *(i.compose_service for i in insts)]
+        if self.spec.compose_file is None:
+            override = steps.write_files(self.spec, opts, self.state_dir)
+        else:  # a team's own file, unchanged: HAProxy, Toxiproxy, replicas added by an override
+            team = ComposeCli(self.project, [self.compose_file], env).config()
+            override, services = own.write(self.spec, opts, self.state_dir, team)
         state = ComposeState(
             project=self.project,
             stack=self.spec.name,
             spec_path=str(self.spec_path) if self.spec_path else None,
             compose_files=[str(self.compose_file), str(override)],
             options=opts,
-            services=[*files.INFRA, *(i.compose_service for i in insts)],
+            services=services,
             env=env,
         )
         steps.check_model(self._cli(state), state, self._engine())
@@ -318,7 +325,7 @@ class ComposePlatform(PgAdminAbility):
         containers = self.docker().containers()
         return all(
             svc in containers and _docker.state_of(containers[svc]) == "running"
-            for svc in files.INFRA
+            for svc in files.layout(self.spec).infra
         )
 
     def _endpoints(self, state: ComposeState) -> Endpoints:

@@ -14,6 +14,7 @@ import psutil
 import pytest
 import requests
 
+from harness.errors import StackError
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms._ports import is_free
 from harness.platforms.base import StackOptions
@@ -29,7 +30,7 @@ name: prefork
 services:
   web:
     replicas: 2
-    health: {{live: /, ready: /}}
+    health: {{http: {{path: /, host: {host}}}}}
     local:
       command: ["{{python}}", "-m", "gunicorn", "--workers", "2", "--bind", "{{host}}:{{port}}",
                 "--chdir", "{app_dir}", "--graceful-timeout", "5", "app:app"]
@@ -42,7 +43,7 @@ load_balancer: {{backend: web, profile: recommended}}
 def prefork(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
     root = tmp_path_factory.mktemp("prefork")
     stack = root / "stack.yaml"
-    stack.write_text(STACK.format(app_dir=APP_DIR))
+    stack.write_text(STACK.format(app_dir=APP_DIR, host="prefork.test"))
     platform = make_platform(root / "state", stack)
     platform.up(StackOptions())
     try:
@@ -146,3 +147,21 @@ def test_terminate_stops_the_whole_tree_and_restart_brings_it_back(prefork: Loca
     assert len(new) == 3 and not old & new
     assert gone(old)
     wait_until("web-1 back UP", lambda: lb_state(prefork, "web-1") == "UP")
+
+
+def test_a_health_check_haproxy_fails_is_named_with_haproxys_reason(tmp_path: Path) -> None:
+    """The app answers 400 to a request without a Host header: with no `host` in the stack
+    file, HAProxy's check gets 400 while the harness's own probe (requests sends one) gets
+    200. The error quotes HAProxy's reason and says what to set."""
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(
+        STACK.format(app_dir=APP_DIR, host="null").replace("replicas: 2", "replicas: 1")
+    )
+    platform = make_platform(tmp_path / "state", stack)
+    with pytest.raises(StackError) as exc:
+        platform.up(StackOptions())
+    text = exc.value.message
+    assert "waiting for HAProxy to mark every backend server UP" in text
+    assert "L7STS 400" in text and "Layer7 wrong status" in text, text
+    assert "health.http.host" in (exc.value.hint or "")
+    assert leftovers(platform.state_dir) == []
