@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from harness.commands._common import (
     platform_from,
     progress_printer,
 )
+from harness.commands.scenario_cmds import check_live_mapping
 from harness.platforms.base import StackOptions, StackStatus
 from harness.recover import recover
 
@@ -79,6 +81,7 @@ def up(
         f"shop at [bold]{endpoints.entry_url}[/], Toxiproxy API at {endpoints.toxiproxy_url}"
     )
     _print_status(plat.status())
+    check_live_mapping(plat, plat.spec_path or Path("stack.yaml"))  # type: ignore[attr-defined]
 
 
 def down(
