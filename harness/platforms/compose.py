@@ -282,7 +282,12 @@ class ComposePlatform(PgAdminAbility):
             raise StackError(e.message + self.docker().failure_report(), hint=e.hint) from e
         steps.read_ports(self.spec, state, self.docker().containers())
         self.store.save(state)
-        steps.wait_serving(self._endpoints(state), progress)
+        lb = files.layout(self.spec).lb
+        steps.wait_serving(
+            self._endpoints(state),
+            progress,
+            lb_log=lambda: _docker.logs_tail(self.docker().container(lb), 400),
+        )
 
     # ---------------------------------------------------------------- internals: stopping
 
