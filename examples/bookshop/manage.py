@@ -9,7 +9,10 @@ from pathlib import Path
 
 import psycopg
 
-BOOKS = [(f"97800000000{i:02d}", f"Volume {i} of the Collected Works", 900 + i * 50) for i in range(1, 21)]
+BOOKS = [
+    (f"97800000000{i:02d}", f"Volume {i} of the Collected Works", 900 + i * 50)
+    for i in range(1, 21)
+]
 
 
 def migrate(conn: psycopg.Connection) -> None:

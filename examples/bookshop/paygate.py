@@ -33,10 +33,19 @@ def ping() -> Any:
 def pay() -> Any:
     body = request.get_json(silent=True) or {}
     key = request.headers.get("Idempotency-Key") or uuid.uuid4().hex
-    row = db().execute(
-        "INSERT INTO paygate_charge (charge_no, idem_key, merchant_ref, amount_cents, outcome) "
-        "VALUES (%s, %s, %s, %s, 'SETTLED') ON CONFLICT (idem_key) DO UPDATE "
-        "SET idem_key = EXCLUDED.idem_key RETURNING charge_no",
-        ("ch_" + uuid.uuid4().hex[:12], key, body.get("merchant_ref"), body.get("amount_cents")),
-    ).fetchone()
+    row = (
+        db()
+        .execute(
+            "INSERT INTO paygate_charge (charge_no, idem_key, merchant_ref, amount_cents, outcome) "
+            "VALUES (%s, %s, %s, %s, 'SETTLED') ON CONFLICT (idem_key) DO UPDATE "
+            "SET idem_key = EXCLUDED.idem_key RETURNING charge_no",
+            (
+                "ch_" + uuid.uuid4().hex[:12],
+                key,
+                body.get("merchant_ref"),
+                body.get("amount_cents"),
+            ),
+        )
+        .fetchone()
+    )
     return jsonify(charge=row[0] if row else None, outcome="SETTLED"), 201

@@ -36,8 +36,11 @@ class BookBuyer(FastHttpUser):
     def buy(self) -> None:
         uid = ledger.user_id(self)
         with self.client.post(
-            "/basket", json={"isbn": f"97800000000{random.randint(1, 20):02d}"},
-            name="/basket", headers=HOST_HEADER, catch_response=True,
+            "/basket",
+            json={"isbn": f"97800000000{random.randint(1, 20):02d}"},
+            name="/basket",
+            headers=HOST_HEADER,
+            catch_response=True,
         ) as r:
             if r.status_code != 201:
                 r.failure(f"basket: {r.status_code}")
@@ -46,8 +49,11 @@ class BookBuyer(FastHttpUser):
         token = uuid.uuid4().hex
         ledger.attempt(token, user=uid)
         with self.client.post(
-            "/checkout", json={"basket": basket}, name="/checkout",
-            headers={**HOST_HEADER, "X-Checkout-Token": token}, catch_response=True,
+            "/checkout",
+            json={"basket": basket},
+            name="/checkout",
+            headers={**HOST_HEADER, "X-Checkout-Token": token},
+            catch_response=True,
         ) as r:
             if r.status_code == 201:
                 ledger.acknowledge(token, r.json()["order"], status=201, user=uid)

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 import requests
-from flask import Flask, abort, g, jsonify, request
+from flask import Flask, abort, jsonify, request
 
 ALLOWED_HOSTS = {h.strip() for h in os.environ.get("ALLOWED_HOSTS", "bookshop.local").split(",")}
 DATABASE_URL = os.environ["BOOKSHOP_DATABASE_URL"]
@@ -55,7 +55,9 @@ def health() -> Any:
 
 @app.get("/books")
 def books() -> Any:
-    rows = db().execute("SELECT isbn, title, price_cents FROM catalogue_book ORDER BY isbn").fetchall()
+    rows = (
+        db().execute("SELECT isbn, title, price_cents FROM catalogue_book ORDER BY isbn").fetchall()
+    )
     return jsonify([{"isbn": r[0], "title": r[1], "price_cents": r[2]} for r in rows])
 
 
@@ -71,9 +73,7 @@ def search() -> Any:
 def new_basket() -> Any:
     ref = uuid.uuid4().hex[:16]
     isbn = (request.get_json(silent=True) or {}).get("isbn", "9780000000001")
-    db().execute(
-        "INSERT INTO basket_line (basket_ref, isbn, qty) VALUES (%s, %s, 1)", (ref, isbn)
-    )
+    db().execute("INSERT INTO basket_line (basket_ref, isbn, qty) VALUES (%s, %s, 1)", (ref, isbn))
     return jsonify(basket=ref), 201
 
 
@@ -113,9 +113,7 @@ def checkout() -> Any:
     if not ok:
         conn.execute("UPDATE shop_order SET state = 'DECLINED' WHERE ref = %s", (ref,))
         return jsonify(error="payment failed", order=ref), 502
-    conn.execute(
-        "UPDATE shop_order SET state = 'PAID', paid_at = now() WHERE ref = %s", (ref,)
-    )
+    conn.execute("UPDATE shop_order SET state = 'PAID', paid_at = now() WHERE ref = %s", (ref,))
     return jsonify(order=ref, state="PAID"), 201
 
 
