@@ -8,6 +8,7 @@ container from its networks, reconnect it under its Compose service name.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -52,11 +53,26 @@ def terminate(c: Container, name: str) -> None:
     wait_state(c, "exited", f"{name} after docker stop", timeout=STOP_GRACE + 10)
 
 
-def pause(c: Container, name: str) -> None:
+def pause(c: Container, name: str, attempts: int = 4) -> None:
+    """docker pause. runc's "unable to freeze" is transient (a process of the container was in
+    an uninterruptible state while the cgroup froze; seen on a loaded machine): tried again."""
+    import docker
+
     if state_of(c) != "running":
         raise StackError(f"cannot pause {name}: it is {c.status}")
-    with engine_errors(f"docker pause {name}"):
-        c.pause()
+    for attempt in range(attempts):
+        try:
+            with engine_errors(f"docker pause {name}"):
+                c.pause()
+            break
+        except StackError as e:
+            cause = e.__cause__
+            transient = isinstance(cause, docker.errors.APIError) and "unable to freeze" in str(
+                cause
+            )
+            if not transient or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
     wait_state(c, "paused", f"{name} after docker pause", timeout=5)
 
 
