@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
+from harness.errors import HarnessError
 from harness.platforms.base import StackOptions
 from harness.platforms.local import LocalPlatform
+from harness.reconciliation.check import check_mapping
+from harness.reconciliation.sources import reconcile_trial
 from harness.record import model as rec
 from harness.scenario.loader import load_file
 from harness.scenario.runner import RunOptions, SilentUI, run
@@ -70,3 +74,31 @@ def test_paygate_down_fails_checkouts_only(bookshop: LocalPlatform, tmp_path: Pa
     r = trial.reconciliation
     assert r is not None and r.counts["orphan_charges"] == 0 and r.confirmed < r.orders
     assert trial.status is rec.Status.PASSED, [c for c in trial.checks if c.verdict == "fail"]
+
+
+def test_the_mapping_is_checked_against_the_live_tables(bookshop: LocalPlatform) -> None:
+    """The shipped mapping passes (timestamptz columns accepted); a wrong column name is an
+    error located at its key, also when reconciling (no KeyError in the middle of a run)."""
+    endpoints = bookshop.endpoints()
+    host = {"Host": "bookshop.local"}
+    basket = requests.post(f"{endpoints.entry_url}/basket", json={}, headers=host, timeout=10)
+    order = requests.post(
+        f"{endpoints.entry_url}/checkout",
+        json={"basket": basket.json()["basket"]},
+        headers={**host, "X-Checkout-Token": "mapping-check"},
+        timeout=10,
+    )
+    assert order.status_code == 201, order.text
+    assert check_mapping(bookshop.spec, endpoints).problems == []
+    rec_spec = bookshop.spec.reconciliation
+    assert rec_spec is not None
+    wrong = rec_spec.model_copy(
+        update={"order_fields": rec_spec.order_fields.model_copy(update={"status": "status"})}
+    )
+    spec = bookshop.spec.model_copy(update={"reconciliation": wrong})
+    (problem,) = check_mapping(spec, endpoints).problems
+    assert problem.path == "reconciliation.order_fields.status"
+    assert "column 'status'" in problem.message and "state" in problem.message
+    with pytest.raises(HarnessError) as exc:
+        reconcile_trial(spec, endpoints, [], since=0.0)
+    assert "reconciliation.order_fields.status" in str(exc.value)
