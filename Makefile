@@ -26,8 +26,8 @@ compose-setup: setup
 	@scripts/compose-setup
 
 lint: setup
-	$(VENV)/ruff check harness sample_shop tests bench
-	$(VENV)/ruff format --check harness sample_shop tests bench
+	$(VENV)/ruff check harness sample_shop tests bench examples
+	$(VENV)/ruff format --check harness sample_shop tests bench examples
 	$(VENV)/mypy
 
 # Benchmarks of the harness itself (about 12 minutes); writes bench/results/ and the table in

@@ -10,8 +10,17 @@ import typer
 from rich.table import Table
 
 from harness import tools
-from harness.commands._common import StackOpt, console
+from harness.commands._common import (
+    PlatformOpt,
+    StackOpt,
+    StateDirOpt,
+    console,
+    platform_from,
+)
+from harness.errors import InputError
 from harness.faults.registry import fault_types, plugin_problems
+from harness.platforms.base import Platform
+from harness.reconciliation.check import check_mapping
 from harness.scenario import loader
 from harness.scenario.durations import format_duration
 from harness.scenario.variables import parse_vars
@@ -48,8 +57,9 @@ def register(app: typer.Typer) -> None:
 
 def validate(
     files: Annotated[
-        list[Path], typer.Argument(help="Scenario files to check.", exists=True, dir_okay=False)
-    ],
+        list[Path] | None,
+        typer.Argument(help="Scenario files to check.", exists=True, dir_okay=False),
+    ] = None,
     stack: StackOpt = None,
     var: Annotated[
         list[str] | None, typer.Option("--var", help="KEY=VALUE for ${KEY} (repeatable).")
@@ -58,13 +68,36 @@ def validate(
         list[Path] | None,
         typer.Option("--var-file", help="A YAML mapping of variables.", exists=True),
     ] = None,
+    platform: PlatformOpt = "local",
+    state_dir: StateDirOpt = None,
 ) -> None:
-    """Check scenario files against the schema and the stack; list every problem with its
-    file, line and key, and a hint. Exit code 2 when any file has a problem."""
-    spec, _ = load_stack(stack)
-    loaded = loader.load_many(files, spec, parse_vars(var or [], var_file or []))
-    for item in loaded:
+    """Check the stack file and scenario files against the schema and the stack; list every
+    problem with its file, line and key, and a hint. When the stack is up, its reconciliation
+    mapping is checked against its live sources too. Exit code 2 when anything has a problem."""
+    spec, path = load_stack(stack)
+    console.print(f"[green]ok[/] {path}: stack {spec.name}")
+    plat = platform_from(platform, stack, state_dir)
+    if plat.is_up():
+        check_live_mapping(plat, path)
+    for item in loader.load_many(files or [], spec, parse_vars(var or [], var_file or [])):
         console.print(f"[green]ok[/] {item.path}: {item.scenario.name}")
+
+
+def check_live_mapping(plat: Platform, path: Path) -> None:
+    """The stack file's reconciliation mapping against the running stack's sources."""
+    if plat.spec.reconciliation is None:
+        return
+    result = check_mapping(plat.spec, plat.endpoints())
+    for note in result.notes:
+        console.print(f"[yellow]note[/] {note}")
+    if result.problems:
+        raise InputError(
+            str(path),
+            result.problems,
+            hint="the stack is up: fix the mapping, then run "
+            "`shopchaos validate --stack FILE` again",
+        )
+    console.print("[green]ok[/] reconciliation mapping checked against the running stack")
 
 
 def list_cmd(scenarios: ScenariosDirOpt = None, stack: StackOpt = None) -> None:

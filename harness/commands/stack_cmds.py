@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +24,7 @@ from harness.commands._common import (
     progress_printer,
 )
 from harness.commands._status_json import status_document
+from harness.commands.scenario_cmds import check_live_mapping
 from harness.platforms import _lock
 from harness.platforms.base import StackOptions, StackStatus
 from harness.recover import recover
@@ -95,6 +97,7 @@ def up(
             f"shop at [bold]{endpoints.entry_url}[/], Toxiproxy API at {endpoints.toxiproxy_url}"
         )
         _print_status(plat.status())
+        check_live_mapping(plat, plat.spec_path or Path("stack.yaml"))  # type: ignore[attr-defined]
 
 
 def down(

@@ -23,6 +23,18 @@ class ServerState:
     check_status: str  # e.g. L7OK, L4CON, L7STS, L4TOUT
     last_change_s: int | None  # seconds since the last status change
     active_sessions: int
+    check_code: str = ""  # e.g. 400, the status the last L7 check got
+    last_check: str = ""  # HAProxy's words on the last check, e.g. "Bad Request"
+
+    @property
+    def checked_up(self) -> bool:
+        """UP, and the last health check passed (not only the state HAProxy starts in)."""
+        return self.detail == "UP" and self.check_status.endswith("OK")
+
+    def check_reason(self) -> str:
+        code = f" {self.check_code}" if self.check_code else ""
+        said = f" ({self.last_check})" if self.last_check else ""
+        return f"{self.server}: {self.detail or '?'}, last check {self.check_status}{code}{said}"
 
 
 class HAProxyRuntime:
@@ -95,6 +107,8 @@ def parse_show_stat(text: str, backend: str | None = None) -> list[ServerState]:
                 check_status=row.get("check_status", "") or "",
                 last_change_s=int(lastchg) if lastchg.isdigit() else None,
                 active_sessions=int(row.get("scur") or 0),
+                check_code=row.get("check_code", "") or "",
+                last_check=row.get("last_chk", "") or "",
             )
         )
     return out

@@ -138,6 +138,7 @@ def setup(out: Output, stdin: Any) -> tuple[dict[str, Any], list[Any]] | None:
         cfg = json.loads(stdin.readline())
         require_loopback(cfg["host"])
         random.seed(cfg.get("seed"))
+        sys.path[:0] = [p for p in cfg.get("sys_path") or [] if p not in sys.path]
         classes = load_user_classes(cfg["user_classes"])
         configure(classes, cfg)
     except Exception as e:  # report any setup problem to the harness, then exit

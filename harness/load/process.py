@@ -42,6 +42,7 @@ class LoadConfig:
     mix: dict[str, float] | None = None
     seed: int | None = None
     record: bool = True  # stream every request (off only to measure the harness's overhead)
+    sys_path: tuple[str, ...] = ()  # put first on the load process's sys.path (user classes)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -57,6 +58,7 @@ class LoadConfig:
                 "mix": self.mix,
                 "seed": self.seed,
                 "record": self.record,
+                "sys_path": list(self.sys_path),
             }
         )
 

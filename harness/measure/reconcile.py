@@ -16,7 +16,7 @@ Definitions (docs/metrics.md, "Correctness"):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harness.load.wire import LedgerEntry
@@ -75,9 +75,12 @@ def reconcile(
     now: float,
     stuck_after: float,
     since: float | None = None,
+    in_flight: Collection[str] = (),
 ) -> Reconciliation:
     """`since`: only orders and charges created from then on are judged (a trial's own), while
-    every order is still looked up (a charge of this trial may belong to an earlier order)."""
+    every order is still looked up (a charge of this trial may belong to an earlier order).
+    `in_flight`: orders whose acknowledgement may still have been on its way when the load
+    stopped (harness/reconciliation/settle.py): never counted as phantoms."""
     acked_orders = {e.order_id for e in ledger if e.event == "ack" and e.order_id}
     acked_keys = {e.key for e in ledger if e.event == "ack"}
     attempted = {e.key for e in ledger if e.event == "attempt"}
@@ -93,6 +96,7 @@ def reconcile(
         o.order_id
         for o in orders
         if o.order_id in confirmed
+        and o.order_id not in in_flight
         and o.order_id not in acked_orders
         and (o.key is None or o.key not in acked_keys)
     )

@@ -24,6 +24,7 @@ import yaml
 
 from harness.errors import StackError
 from harness.lb import haproxy_config
+from harness.platforms._health import lb_check
 from harness.platforms._ports import LOOPBACK
 from harness.platforms.base import Endpoints, InstanceRef, ResolvedOptions, StackOptions
 from harness.platforms.compose_state import ComposeState
@@ -39,6 +40,32 @@ DB_SERVICE = "postgres"
 DB_PORT = 5432
 INFRA = (LB_SERVICE, TOXIPROXY_SERVICE, DB_SERVICE)
 DB_KIND: DbKind = "postgres"  # the Compose stack's database (the shop reaches it through Toxiproxy)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The services the harness itself reaches: in our Compose file (compose/), or added by the
+    override to a team's own file (`compose_file:` in the stack file; _compose_override.py)."""
+
+    lb: str = LB_SERVICE
+    toxiproxy: str = TOXIPROXY_SERVICE
+    db: str = DB_SERVICE
+    db_port: int = DB_PORT
+
+    @property
+    def infra(self) -> tuple[str, str, str]:
+        return (self.lb, self.toxiproxy, self.db)
+
+
+def layout(spec: StackSpec) -> Layout:
+    if spec.compose_file is None:
+        return Layout()
+    return Layout(
+        lb="shopchaos-haproxy",
+        toxiproxy="shopchaos-toxiproxy",
+        db=spec.database.compose_service or DB_SERVICE,
+        db_port=spec.database.port,
+    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +131,8 @@ def endpoints(spec: StackSpec, state: ComposeState) -> Endpoints:
         lb_backend=backend,
         instances=refs,
         proxies={name: name for name in spec.proxies(state.options.db)},
-        database_url=f"postgresql://{db.user}@{LOOPBACK}:{state.db_port}/{db.name}",
+        database_url=f"postgresql://{db.user}{f':{db.password}' if db.password else ''}"
+        f"@{LOOPBACK}:{state.db_port}/{db.name}",
         service_urls=service_urls,
     )
 
@@ -122,8 +150,9 @@ def haproxy_cfg(spec: StackSpec, opts: ResolvedOptions) -> str:
         host="0.0.0.0",  # noqa: S104 - inside the container; published on 127.0.0.1 only
         entry_port=LB_PORT,
         backend=backend,
-        check_path=spec.check_path(),
+        check=lb_check(spec),
         servers=servers,
+        settings=spec.load_balancer.settings,
         runtime_socket=f"ipv4@0.0.0.0:{LB_RUNTIME_PORT}",
         resolvers=haproxy_config.Resolvers(),
     )

@@ -8,13 +8,16 @@ container from its networks, reconnect it under its Compose service name.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from harness.errors import StackError
 from harness.platforms._docker import logs_tail, state_of, wait_state
-from harness.platforms._readiness import probe_health, wait_for
+from harness.platforms._health import probe
+from harness.platforms._readiness import wait_for
+from harness.stack.health import Health
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -50,11 +53,26 @@ def terminate(c: Container, name: str) -> None:
     wait_state(c, "exited", f"{name} after docker stop", timeout=STOP_GRACE + 10)
 
 
-def pause(c: Container, name: str) -> None:
+def pause(c: Container, name: str, attempts: int = 4) -> None:
+    """docker pause. runc's "unable to freeze" is transient (a process of the container was in
+    an uninterruptible state while the cgroup froze; seen on a loaded machine): tried again."""
+    import docker
+
     if state_of(c) != "running":
         raise StackError(f"cannot pause {name}: it is {c.status}")
-    with engine_errors(f"docker pause {name}"):
-        c.pause()
+    for attempt in range(attempts):
+        try:
+            with engine_errors(f"docker pause {name}"):
+                c.pause()
+            break
+        except StackError as e:
+            cause = e.__cause__
+            transient = isinstance(cause, docker.errors.APIError) and "unable to freeze" in str(
+                cause
+            )
+            if not transient or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
     wait_state(c, "paused", f"{name} after docker pause", timeout=5)
 
 
@@ -66,7 +84,7 @@ def resume(c: Container, name: str) -> None:
     wait_state(c, "running", f"{name} after docker unpause", timeout=5)
 
 
-def start(c: Container, name: str, address: str, ready: str | None, timeout: float) -> None:
+def start(c: Container, name: str, address: str, health: Health | None, timeout: float) -> None:
     """Start an exited container; return when its ready endpoint answers 200 (or fail fast)."""
     if state_of(c) != "exited":
         return
@@ -81,8 +99,8 @@ def start(c: Container, name: str, address: str, ready: str | None, timeout: flo
             )
 
     wait_for(
-        f"{name} to be ready (http://{address}{ready or ''})",
-        lambda: ready is None or probe_health(address, ready) == "ready",
+        f"{name} to be ready ({address})",
+        lambda: probe(health, address) in ("ready", "-"),
         timeout=timeout,
         alive=alive,
     )

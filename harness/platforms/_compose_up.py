@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,10 +12,10 @@ from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _compose_files as files
 from harness.platforms._compose_cli import ComposeCli
 from harness.platforms._docker import published_port
+from harness.platforms._lb_wait import wait_all_up
 from harness.platforms._listeners import is_loopback
 from harness.platforms._ports import allocate, require_free
 from harness.platforms._private_files import private_dir, write_private
-from harness.platforms._readiness import wait_for
 from harness.platforms.base import Endpoints, Progress, ResolvedOptions
 from harness.platforms.compose_state import ComposeState
 from harness.stack.model import StackSpec
@@ -116,16 +117,19 @@ def read_ports(spec: StackSpec, state: ComposeState, containers: dict[str, Conta
             )
         return host_port
 
-    state.entry_port = port(files.LB_SERVICE, files.LB_PORT)
-    state.runtime_port = port(files.LB_SERVICE, files.LB_RUNTIME_PORT)
-    state.toxiproxy_port = port(files.TOXIPROXY_SERVICE, files.TOXIPROXY_PORT)
-    state.db_port = port(files.DB_SERVICE, files.DB_PORT)
+    lay = files.layout(spec)
+    state.entry_port = port(lay.lb, files.LB_PORT)
+    state.runtime_port = port(lay.lb, files.LB_RUNTIME_PORT)
+    state.toxiproxy_port = port(lay.toxiproxy, files.TOXIPROXY_PORT)
+    state.db_port = port(lay.db, lay.db_port)
     state.instance_ports = {
         i.name: port(i.compose_service, i.port) for i in files.instances(spec, state.options)
     }
 
 
-def wait_serving(endpoints: Endpoints, progress: Progress, timeout: float = 30.0) -> None:
+def wait_serving(
+    endpoints: Endpoints, progress: Progress, lb_log: Callable[[], str], timeout: float = 30.0
+) -> None:
     """Toxiproxy has every proxy the stack needs; HAProxy has every backend server UP."""
     proxies = ToxiproxyClient(endpoints.toxiproxy_url).proxies()
     lacking = sorted(set(endpoints.proxies) - set(proxies))
@@ -135,11 +139,7 @@ def wait_serving(endpoints: Endpoints, progress: Progress, timeout: float = 30.0
             f"(it has: {', '.join(sorted(proxies)) or 'none'})",
             hint="add them to the Toxiproxy config file the Compose file loads",
         )
-    runtime = HAProxyRuntime(endpoints.lb_runtime)
-
-    def all_up() -> bool:
-        servers = runtime.servers(endpoints.lb_backend)
-        return bool(servers) and all(s.detail == "UP" for s in servers)
-
     progress("waiting for HAProxy to mark every backend server UP")
-    wait_for("HAProxy to mark every backend server UP", all_up, timeout=timeout)
+    wait_all_up(
+        HAProxyRuntime(endpoints.lb_runtime), endpoints.lb_backend, log=lb_log, timeout=timeout
+    )

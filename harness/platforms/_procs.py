@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,8 +31,20 @@ class Spawned:
     create_time: float
 
 
-def spawn(argv: Sequence[str], *, env: Mapping[str, str], log: Path, stack_id: str) -> Spawned:
-    """Start `argv` in its own session, stdin from /dev/null, stdout+stderr appended to `log`.
+# Runs a command in a directory keeping its pid (exec): posix_spawn has no cwd of its own.
+_CHDIR_EXEC = "import os, sys; os.chdir(sys.argv[1]); os.execvp(sys.argv[2], sys.argv[2:])"
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log: Path,
+    stack_id: str,
+    cwd: Path | None = None,
+) -> Spawned:
+    """Start `argv` in its own session, stdin from /dev/null, stdout+stderr appended to `log`,
+    in `cwd` when given (through a tiny exec trampoline: the pid stays the command's).
 
     posix_spawn rather than Popen: the process is meant to outlive this harness process (the
     stack stays up after `shopchaos up`), and a Popen object would warn when collected while
@@ -40,6 +53,8 @@ def spawn(argv: Sequence[str], *, env: Mapping[str, str], log: Path, stack_id: s
     full_env = {**os.environ, **env, STACK_ENV: stack_id}
     log.parent.mkdir(parents=True, exist_ok=True)
     log.touch()
+    if cwd is not None:
+        argv = [sys.executable, "-I", "-S", "-c", _CHDIR_EXEC, str(cwd), *argv]
     try:
         pid = os.posix_spawnp(
             argv[0],
@@ -75,7 +90,8 @@ def reap_spawned() -> None:
             _spawned.discard(pid)
 
 
-def _process(pid: int, create_time: float) -> psutil.Process | None:
+def find(pid: int, create_time: float) -> psutil.Process | None:
+    """The live process (pid, create_time) names, or None (gone, a zombie, or a reused pid)."""
     try:
         p = psutil.Process(pid)
         if create_time and abs(p.create_time() - create_time) > 0.05:
@@ -94,11 +110,11 @@ def _reap(pid: int) -> None:
 
 
 def alive(pid: int, create_time: float) -> bool:
-    return _process(pid, create_time) is not None
+    return find(pid, create_time) is not None
 
 
 def paused(pid: int, create_time: float) -> bool:
-    p = _process(pid, create_time)
+    p = find(pid, create_time)
     try:
         return p is not None and p.status() == psutil.STATUS_STOPPED
     except psutil.Error:
@@ -107,7 +123,7 @@ def paused(pid: int, create_time: float) -> bool:
 
 def send(pid: int, create_time: float, sig: signal.Signals) -> bool:
     """Send `sig` if the process is still the one we started. True when sent."""
-    p = _process(pid, create_time)
+    p = find(pid, create_time)
     if p is None:
         return False
     try:
@@ -121,7 +137,7 @@ def wait_gone(pid: int, create_time: float, timeout: float) -> bool:
     """Wait (bounded) until the process has exited (a zombie counts as exited; our own
     children are reaped). Polls: psutil's wait() on a non-child waits for the zombie too."""
     started = time.monotonic()
-    while _process(pid, create_time) is not None:
+    while find(pid, create_time) is not None:
         waited = time.monotonic() - started
         if waited > timeout:
             return False

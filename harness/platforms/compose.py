@@ -31,11 +31,12 @@ from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _adopt, _docker, _lock
 from harness.platforms import _compose_files as files
 from harness.platforms import _compose_instances as ops
+from harness.platforms import _compose_override as own
 from harness.platforms import _compose_up as steps
 from harness.platforms._compose_cli import ComposeCli, check_plugin
+from harness.platforms._health import probe
 from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK
-from harness.platforms._readiness import probe_health
 from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
@@ -83,7 +84,8 @@ class ComposePlatform(PgAdminAbility):
         self.spec = spec
         self.state_dir = state_dir.resolve()
         self.spec_path = spec_path
-        self.compose_file = (compose_file or default_compose_file()).resolve()
+        own_file = spec.base_dir / spec.compose_file if spec.compose_file else None
+        self.compose_file = (compose_file or own_file or default_compose_file()).resolve()
         self.entry_port = entry_port
         self.toxiproxy_port = toxiproxy_port
         self.store = StateStore(self.state_dir, ComposeState)
@@ -166,19 +168,19 @@ class ComposePlatform(PgAdminAbility):
             ref = endpoints.instance(inst.name)
             c = containers.get(inst.compose_service)
             proc = _docker.state_of(c) if c is not None else "exited"
-            ready = self.spec.services[inst.service].health.ready
+            health = self.spec.services[inst.service].health
             statuses.append(
                 InstanceStatus(
                     ref=ref,
                     ident=c.short_id if c is not None else "-",
                     process=proc,
-                    health=probe_health(ref.address, ready) if proc != "exited" else "-",
+                    health=probe(health, ref.address) if proc != "exited" else "-",
                     lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
                 )
             )
         components = {
             svc: _docker.state_of(containers[svc]) if svc in containers else "missing"
-            for svc in files.INFRA
+            for svc in files.layout(self.spec).infra
         }
         return StackStatus(
             platform=self.name,
@@ -214,7 +216,7 @@ class ComposePlatform(PgAdminAbility):
             self.docker().container(inst.compose_service),
             instance,
             f"{LOOPBACK}:{state.instance_ports[instance]}",
-            svc.health.ready,
+            svc.health,
             timeout=svc.local.ready_timeout if svc.local else 30.0,
         )
 
@@ -264,8 +266,13 @@ class ComposePlatform(PgAdminAbility):
                 hint="set SHOPCHAOS_COMPOSE_FILE to your stack's docker-compose.yml",
             )
         env = steps.port_variables(self.spec, opts, self.entry_port, self.toxiproxy_port)
-        override = steps.write_files(self.spec, opts, self.state_dir)
         insts = files.instances(self.spec, opts)
+        services = [*files.INFRA, *(i.compose_service for i in insts)]
+        if self.spec.compose_file is None:
+            override = steps.write_files(self.spec, opts, self.state_dir)
+        else:  # a team's own file, unchanged: HAProxy, Toxiproxy, replicas added by an override
+            team = ComposeCli(self.project, [self.compose_file], env).config()
+            override, services = own.write(self.spec, opts, self.state_dir, team)
         state = ComposeState(
             project=self.project,
             stack=self.spec.name,
@@ -273,7 +280,7 @@ class ComposePlatform(PgAdminAbility):
             files=digests,
             compose_files=[str(self.compose_file), str(override)],
             options=opts.redacted(),
-            services=[*files.INFRA, *(i.compose_service for i in insts)],
+            services=services,
             env=env,
         )
         steps.check_model(self._cli(state), state, self._engine())
@@ -296,7 +303,12 @@ class ComposePlatform(PgAdminAbility):
         steps.require_loopback_ports(containers)
         steps.read_ports(self.spec, state, containers)
         self.store.save(state)
-        steps.wait_serving(self._endpoints(state), progress)
+        lb = files.layout(self.spec).lb
+        steps.wait_serving(
+            self._endpoints(state),
+            progress,
+            lb_log=lambda: _docker.logs_tail(self.docker().container(lb), 400),
+        )
 
     # ---------------------------------------------------------------- internals: stopping
 
@@ -339,7 +351,7 @@ class ComposePlatform(PgAdminAbility):
         containers = self.docker().containers()
         return all(
             svc in containers and _docker.state_of(containers[svc]) == "running"
-            for svc in files.INFRA
+            for svc in files.layout(self.spec).infra
         )
 
     def _endpoints(self, state: ComposeState) -> Endpoints:

@@ -22,18 +22,19 @@ import sys
 import uuid
 from pathlib import Path
 
-import requests
-
 from harness import tools
 from harness.errors import StackError
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms import _adopt, _listeners, _lock, _postgres, _procs, _secrets
+from harness.platforms._health import lb_check, probe
+from harness.platforms._lb_wait import wait_all_up
 from harness.platforms._pg_admin import PgAdminAbility
-from harness.platforms._ports import LOOPBACK, allocate, require_free
+from harness.platforms._ports import LOOPBACK, allocate, holder, is_free, require_free
 from harness.platforms._private_files import PRIVATE_FILE, private_dir, private_umask
-from harness.platforms._readiness import probe_health, wait_for
+from harness.platforms._process_tree import INSTANCE_ENV, Tree
+from harness.platforms._readiness import wait_for
 from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
@@ -48,6 +49,7 @@ from harness.platforms.base import (
     profile_env,
 )
 from harness.platforms.local_state import LocalState, ProcEntry
+from harness.stack import setup_steps
 from harness.stack.model import StackSpec
 
 STATE_DIR_ENV = "SHOPCHAOS_STATE_DIR"
@@ -153,13 +155,13 @@ class LocalPlatform(PgAdminAbility):
         instances = []
         for ref in endpoints.instances:
             entry = state.procs[ref.name]
-            proc = self._proc_state(entry)
+            proc = _tree_state(self._tree_of(state, entry))
             instances.append(
                 InstanceStatus(
                     ref=ref,
                     ident=str(entry.pid),
                     process=proc,
-                    health=probe_health(ref.address, entry.ready_path) if proc != "exited" else "-",
+                    health=self._probe(entry) if proc != "exited" else "-",
                     lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
                 )
             )
@@ -176,38 +178,46 @@ class LocalPlatform(PgAdminAbility):
         )
 
     def process_state(self, instance: str) -> ProcessState:
-        return self._proc_state(self._entry(instance))
+        _, tree = self._tree(instance)
+        return _tree_state(tree)
 
     # ---------------------------------------------------------------- instance operations
 
     def kill(self, instance: str) -> None:
-        entry = self._entry(instance)
-        _procs.send(entry.pid, entry.create_time, signal.SIGKILL)
-        if not _procs.wait_gone(entry.pid, entry.create_time, 5.0):
-            raise StackError(f"{instance} (pid {entry.pid}) did not die after SIGKILL")
+        """SIGKILL to the instance's whole process tree; returns once all of it is gone and
+        its port is free (an orphaned worker would otherwise keep answering)."""
+        entry, tree = self._tree(instance)
+        tree.send(signal.SIGKILL)
+        if not tree.wait_gone(5.0, entry.port):
+            port = "" if entry.port is None or is_free(entry.port) else f"; port {entry.port} held"
+            raise StackError(f"{instance} did not die after SIGKILL: {tree.describe()}{port}")
 
     def terminate(self, instance: str) -> None:
-        entry = self._entry(instance)
-        _procs.stop(entry.pid, entry.create_time, sig=signal.Signals[entry.stop_signal], grace=15)
+        entry, tree = self._tree(instance)
+        tree.stop(signal.Signals[entry.stop_signal], grace=15, port=entry.port)
 
     def pause(self, instance: str) -> None:
-        """SIGSTOP; returns once the kernel reports the process stopped."""
-        entry = self._entry(instance)
-        if not _procs.send(entry.pid, entry.create_time, signal.SIGSTOP):
+        """SIGSTOP to the whole tree; returns once the kernel reports every process stopped."""
+        _, tree = self._tree(instance)
+        if not tree.root_alive() or not tree.send(signal.SIGSTOP):
             raise StackError(f"cannot pause {instance}: it is not running")
-        wait_for(f"{instance} to stop", lambda: self._proc_state(entry) == "paused", timeout=5)
+        wait_for(f"every process of {instance} to stop", tree.all_stopped, timeout=5)
 
     def resume(self, instance: str) -> None:
-        entry = self._entry(instance)
-        _procs.send(entry.pid, entry.create_time, signal.SIGCONT)
-        wait_for(f"{instance} to resume", lambda: self._proc_state(entry) != "paused", timeout=5)
+        _, tree = self._tree(instance)
+        tree.send(signal.SIGCONT)
+        wait_for(f"{instance} to resume", lambda: not tree.any_stopped(), timeout=5)
 
     def start(self, instance: str) -> None:
+        """Start an exited instance again on its port, once its old tree is gone and the port
+        is free (bounded), so the readiness check can only be answered by the new tree."""
         with self.store.locked():
             state = self._require()
             entry = state.procs[instance]
-            if self._proc_state(entry) != "exited":
+            tree = self._tree_of(state, entry)
+            if tree.root_alive():
                 return
+            self._clear_remains(instance, tree, entry.port)
             fresh = self._spawn_again(state, entry)
             state.procs[instance] = fresh
             self.store.save(state)
@@ -299,7 +309,7 @@ class LocalPlatform(PgAdminAbility):
             self._start_postgres(state, progress)
         ports = self._instance_ports(state)
         self._create_proxies(state, ports, progress)
-        self._init_database(state, progress)
+        self._run_setup(state, progress)
         for service in self.spec.ordered_services():
             self._start_service(state, service, ports, progress)
         self._start_haproxy(state, progress)
@@ -385,19 +395,21 @@ class LocalPlatform(PgAdminAbility):
             "dep_addr": {n: f"{state.host}:{p}" for n, p in state.proxy_ports.items()},
         }
 
-    def _init_database(self, state: LocalState, progress: Progress) -> None:
-        template = self.spec.database.init
-        if not template:
-            return
-        progress(f"initialising the database ({state.options.db})")
-        ctx = self._context(state, "init", 0)
-        argv = [part.format_map(ctx) for part in template]
-        log = self.state_dir / "logs" / "db-init.log"
-        env = self._db_password_env(state, template) | self._tags(state)
-        with private_umask():
-            spawned = _procs.spawn(argv, env=env, log=log, stack_id=state.stack_id)
-        if not _procs.wait_gone(spawned.pid, spawned.create_time, 120):
-            raise StackError("the database init command did not finish within 120 s")
+    def _run_setup(self, state: LocalState, progress: Progress) -> None:
+        """Every setup step (database.init first), once per `up`, each checked. A step that
+        uses {db_url} gets the database password in its environment (PGPASSWORD)."""
+        ctx = self._context(state, "setup", 0)
+        for step in self.spec.setup_steps():
+            progress(f"setup: {step.name}")
+            templates = [*step.command, *step.env.values()]
+            with private_umask():
+                setup_steps.run_step(
+                    step,
+                    context=ctx,
+                    base_dir=self.spec.base_dir,
+                    env=self._tags(state) | self._db_password_env(state, templates),
+                    log=self.state_dir / "logs" / f"setup-{step.name}.log",
+                )
 
     def _start_service(
         self, state: LocalState, service: str, ports: dict[str, int], progress: Progress
@@ -421,8 +433,9 @@ class LocalPlatform(PgAdminAbility):
                     env=env,
                     port=ports[name],
                     stop_signal=launch.stop_signal,
-                    ready_path=svc.health.ready,
+                    ready_path=svc.health.http_check().path,
                     ready_timeout=launch.ready_timeout,
+                    cwd=setup_steps.resolve_dir(self.spec.base_dir, launch.cwd),
                 )
             )
         for entry in entries:
@@ -442,9 +455,10 @@ class LocalPlatform(PgAdminAbility):
             host=state.host,
             entry_port=state.entry_port,
             backend=backend,
-            check_path=self.spec.check_path(),
+            check=lb_check(self.spec),
             servers=servers,
             runtime_socket=state.runtime_socket,
+            settings=self.spec.load_balancer.settings,
         )
         cfg = haproxy_config.write(self.state_dir / "haproxy.cfg", text)
         cfg.chmod(PRIVATE_FILE)
@@ -464,16 +478,10 @@ class LocalPlatform(PgAdminAbility):
             env={},
             port=state.entry_port,
         )
-        runtime = HAProxyRuntime(f"unix:{state.runtime_socket}")
-
-        def all_up() -> bool:
-            servers_now = runtime.servers(backend)
-            return bool(servers_now) and all(s.detail == "UP" for s in servers_now)
-
-        wait_for(
-            "HAProxy to mark every backend server UP",
-            all_up,
-            timeout=20,
+        wait_all_up(
+            HAProxyRuntime(f"unix:{state.runtime_socket}"),
+            backend,
+            log=lambda: _procs.tail(Path(entry.log), 400),
             alive=lambda: self._require_alive(entry),
         )
 
@@ -490,11 +498,12 @@ class LocalPlatform(PgAdminAbility):
         stop_signal: str = "SIGTERM",
         ready_path: str | None = None,
         ready_timeout: float = 30.0,
+        cwd: Path | None = None,
     ) -> ProcEntry:
         log = self.state_dir / "logs" / f"{name}.log"
         with private_umask():
             spawned = _procs.spawn(
-                argv, env={**env, **self._tags(state)}, log=log, stack_id=state.stack_id
+                argv, env={**env, **self._tags(state)}, log=log, stack_id=state.stack_id, cwd=cwd
             )
         entry = ProcEntry.model_validate(
             {
@@ -510,6 +519,7 @@ class LocalPlatform(PgAdminAbility):
                 "stop_signal": stop_signal,
                 "ready_path": ready_path,
                 "ready_timeout": ready_timeout,
+                "cwd": str(cwd) if cwd else None,
             }
         )
         state.procs[name] = entry
@@ -540,6 +550,7 @@ class LocalPlatform(PgAdminAbility):
                 env={**env, **self._tags(state)},
                 log=Path(entry.log),
                 stack_id=state.stack_id,
+                cwd=Path(entry.cwd) if entry.cwd else None,
             )
         return entry.model_copy(update={"pid": spawned.pid, "create_time": spawned.create_time})
 
@@ -552,6 +563,7 @@ class LocalPlatform(PgAdminAbility):
         assert launch is not None  # checked in _check_tools
         ctx = self._context(state, name, port)
         env = {k: v.format_map(ctx) for k, v in launch.env.items()}
+        env[INSTANCE_ENV] = name  # finds the tree's members that left its process group
         if service == self.spec.load_balancer.backend:
             env |= profile_env(self.spec, state.options.profile)
         return env | self._db_password_env(state, [*launch.command, *launch.env.values()])
@@ -565,23 +577,38 @@ class LocalPlatform(PgAdminAbility):
             raise StackError(f"the stack's database password is missing from {self.state_dir}")
         return {_secrets.PASSWORD_ENV: secrets.db_password}
 
+    def _probe(self, entry: ProcEntry) -> str:
+        svc = self.spec.services.get(entry.service or "")
+        if svc is None or entry.port is None:
+            return "-"
+        return probe(svc.health, f"{LOOPBACK}:{entry.port}")
+
     def _wait_ready(self, entry: ProcEntry) -> None:
         if entry.ready_path is None or entry.port is None:
             return
-        url = f"http://{LOOPBACK}:{entry.port}{entry.ready_path}"
+        svc = self.spec.services[entry.service or ""]
+        what = (
+            svc.health.exec or svc.health.http_check().path if svc.health.kind != "tcp" else "tcp"
+        )
+        last: list[str] = []
 
         def ready() -> bool:
-            try:
-                return requests.get(url, timeout=0.5).status_code == 200
-            except requests.RequestException:
-                return False
+            last[:] = [self._probe(entry)]
+            return last[0] == "ready"
 
-        wait_for(
-            f"{entry.name} to be ready ({url})",
-            ready,
-            timeout=entry.ready_timeout,
-            alive=lambda: self._require_alive(entry),
-        )
+        try:
+            wait_for(
+                f"{entry.name} to be ready ({LOOPBACK}:{entry.port}, check {what})",
+                ready,
+                timeout=entry.ready_timeout,
+                alive=lambda: self._require_alive(entry),
+            )
+        except StackError as e:
+            raise StackError(
+                f"{e.message}; its check last said: {last[0] if last else 'nothing'}; "
+                f"last lines of {entry.log}:\n{_procs.tail(Path(entry.log))}",
+                hint=f"raise services.{entry.service}.local.ready_timeout, or fix the check",
+            ) from e
 
     def _require_alive(self, entry: ProcEntry) -> None:
         if not _procs.alive(entry.pid, entry.create_time):
@@ -606,11 +633,21 @@ class LocalPlatform(PgAdminAbility):
         stopped: list[str] = []
         for tier in tiers:
             running = [e for e in tier if _procs.alive(e.pid, e.create_time)]
+            trees = {e.name: self._tree_of(state, e) for e in running if e.role == "instance"}
             for e in running:  # signal the whole tier first, then wait: parallel graceful stops
-                _procs.send(e.pid, e.create_time, signal.Signals[e.stop_signal])
-                _procs.send(e.pid, e.create_time, signal.SIGCONT)
+                sig = signal.Signals[e.stop_signal]
+                if e.name in trees:
+                    trees[e.name].send(sig)
+                    trees[e.name].send(signal.SIGCONT)
+                else:
+                    _procs.send(e.pid, e.create_time, sig)
+                    _procs.send(e.pid, e.create_time, signal.SIGCONT)
             for e in running:
-                how = _procs.stop(e.pid, e.create_time, sig=signal.Signals[e.stop_signal], grace=15)
+                sig = signal.Signals[e.stop_signal]
+                if e.name in trees:
+                    how = trees[e.name].stop(sig, grace=15, port=e.port)
+                else:
+                    how = _procs.stop(e.pid, e.create_time, sig=sig, grace=15)
                 how = "stopped" if how == "not running" else how
                 progress(f"{e.name}: {how}")
                 stopped.append(f"{e.name} (pid {e.pid}): {how}")
@@ -662,13 +699,35 @@ class LocalPlatform(PgAdminAbility):
             )
         return state
 
-    def _entry(self, instance: str) -> ProcEntry:
-        state = self._require()
+    def _entry(self, instance: str, state: LocalState | None = None) -> ProcEntry:
+        state = state or self._require()
         entry = state.procs.get(instance)
         if entry is None or entry.role != "instance":
             known = ", ".join(n for n, e in state.procs.items() if e.role == "instance")
             raise StackError(f"no instance named '{instance}'", hint=f"instances: {known}")
         return entry
+
+    def _tree(self, instance: str) -> tuple[ProcEntry, Tree]:
+        state = self._require()
+        entry = self._entry(instance, state)
+        return entry, self._tree_of(state, entry)
+
+    @staticmethod
+    def _tree_of(state: LocalState, entry: ProcEntry) -> Tree:
+        return Tree(entry.pid, entry.create_time, stack_id=state.stack_id, instance=entry.name)
+
+    @staticmethod
+    def _clear_remains(instance: str, tree: Tree, port: int | None) -> None:
+        """What is left of a dead instance's tree (orphaned workers) is killed; its port must be
+        free before a new tree starts on it."""
+        tree.send(signal.SIGKILL)
+        if not tree.wait_gone(10.0, port):
+            who = holder(port) if port is not None else None
+            raise StackError(
+                f"cannot start {instance} again: its old processes ({tree.describe()}) or the "
+                f"holder of port {port} ({who or 'unknown'}) are still there after 10 s",
+                hint="stop that process, then `shopchaos recover`",
+            )
 
     def _all_alive(self, state: LocalState) -> bool:
         infra = [e for e in state.procs.values() if e.role != "instance"]
@@ -711,6 +770,13 @@ class LocalPlatform(PgAdminAbility):
             database_url=database_url,  # with the password: in memory only
             service_urls=service_urls,
         )
+
+
+def _tree_state(tree: Tree) -> ProcessState:
+    """exited: the root is gone (leftovers are cleared by start()); paused: all of it frozen."""
+    if not tree.root_alive():
+        return "exited"
+    return "paused" if tree.all_stopped() else "running"
 
 
 def _run_check(argv: list[str]) -> str:

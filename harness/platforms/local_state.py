@@ -35,6 +35,7 @@ class ProcEntry(BaseModel):
     stop_signal: Literal["SIGTERM", "SIGINT"] = "SIGTERM"
     ready_path: str | None = None
     ready_timeout: float = 30.0
+    cwd: str | None = None
 
 
 class LocalState(BaseModel):

@@ -1,10 +1,11 @@
 """Read orders, charges and stock from a stack's own sources (HTTP endpoints or SQL), map them
-with the stack's field names, wait (bounded) for in-flight orders to settle, and reconcile them
-with the client-side ledger."""
+with the stack's field names (mapping.py), wait (bounded) for in-flight orders to settle, and
+reconcile them with the client-side ledger."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -13,18 +14,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from harness.errors import StackError
 from harness.load.wire import LedgerEntry
-from harness.measure.reconcile import Charge, Order, Reconciliation, reconcile, settled
+from harness.measure.reconcile import Reconciliation, reconcile, settled
 from harness.platforms.base import Endpoints, Progress, no_progress
-from harness.stack.model import (
-    ChargeFields,
-    OrderFields,
-    ReconciliationSpec,
-    Source,
-    StackSpec,
-)
+from harness.reconciliation.mapping import to_charges, to_orders, to_stock
+from harness.reconciliation.settle import in_flight
+from harness.stack.model import ReconciliationSpec, Source, StackSpec
 
 
-def read_rows(source: Source, spec: StackSpec, endpoints: Endpoints) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Table:
+    rows: list[dict[str, Any]]
+    columns: list[str] | None  # None: not known (an HTTP source that returned no rows)
+
+
+def read_table(source: Source, spec: StackSpec, endpoints: Endpoints) -> Table:
     if source.http is not None:
         h = source.http
         base = (
@@ -38,65 +41,29 @@ def read_rows(source: Source, spec: StackSpec, endpoints: Endpoints) -> list[dic
             r = requests.get(base + h.path, timeout=10)
             r.raise_for_status()
             data = r.json()
-        except (requests.RequestException, ValueError) as e:
-            raise StackError(f"reconciliation: reading {base}{h.path} failed: {e}") from e
-        rows = data[h.items] if h.items else data
-        return [dict(row) for row in rows]
-    assert source.sql is not None
+            rows = [dict(row) for row in (data[h.items] if h.items else data)]
+        except (requests.RequestException, ValueError, KeyError, TypeError) as e:
+            raise StackError(f"reconciliation: reading {base}{h.path} failed: {e!r}") from e
+        return Table(rows, list(rows[0]) if rows else None)
+    if source.sql is None:  # the model allows exactly one of http and sql
+        raise StackError("reconciliation: a source has neither `http` nor `sql`")
     url = endpoints.database_url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(text(source.sql))]
+            result = conn.execute(text(source.sql))
+            columns = list(result.keys())
+            return Table([dict(row._mapping) for row in result], columns)
     except SQLAlchemyError as e:
         raise StackError(f"reconciliation: query failed: {e}") from e
     finally:
         engine.dispose()
 
 
-def to_orders(rows: list[dict[str, Any]], f: OrderFields) -> list[Order]:
-    return [
-        Order(
-            order_id=str(r[f.id]),
-            key=_opt(r, f.key),
-            group=_opt(r, f.group),
-            status=(
-                "confirmed"
-                if r[f.status] in f.confirmed
-                else "pending"
-                if r[f.status] in f.pending
-                else str(r[f.status])
-            ),
-            shipping_pending=bool(f.shipping and r.get(f.shipping) in f.shipping_pending),
-            created_at=_float(r, f.created_at),
-            updated_at=_float(r, f.updated_at),
-        )
-        for r in rows
-    ]
-
-
-def to_charges(rows: list[dict[str, Any]], f: ChargeFields) -> list[Charge]:
-    return [
-        Charge(
-            charge_id=str(r[f.id]),
-            order_id=_opt(r, f.order),
-            captured=r[f.status] in f.captured,
-            created_at=_float(r, f.created_at),
-        )
-        for r in rows
-    ]
-
-
-def _opt(row: dict[str, Any], key: str | None) -> str | None:
-    value = row.get(key) if key else None
-    return None if value is None else str(value)
-
-
-def _float(row: dict[str, Any], key: str | None) -> float | None:
-    value = row.get(key) if key else None
-    return None if value is None else float(value)
+def read_rows(source: Source, spec: StackSpec, endpoints: Endpoints) -> list[dict[str, Any]]:
+    return read_table(source, spec, endpoints).rows
 
 
 def reconcile_trial(
@@ -124,14 +91,24 @@ def reconcile_trial(
             progress(f"reconciliation: waiting up to {rec.settle:g}s for in-flight orders")
             told = True
         time.sleep(0.5)
-    charges = to_charges(read_rows(rec.charges, spec, endpoints), rec.charge_fields)
-    stock = []
-    if rec.stock is not None:
-        sf = rec.stock_fields
-        stock = [
-            (str(r[sf.product]), int(r[sf.level])) for r in read_rows(rec.stock, spec, endpoints)
-        ]
+    charges = (
+        to_charges(read_rows(rec.charges, spec, endpoints), rec.charge_fields)
+        if rec.charges is not None
+        else []
+    )
+    stock = (
+        to_stock(read_rows(rec.stock, spec, endpoints), rec.stock_fields)
+        if rec.stock is not None
+        else []
+    )
     result = reconcile(
-        ledger, orders, charges, stock, now=time.time(), stuck_after=rec.stuck_after, since=since
+        ledger,
+        orders,
+        charges,
+        stock,
+        now=time.time(),
+        stuck_after=rec.stuck_after,
+        since=since,
+        in_flight=in_flight(orders, ledger, rec.in_flight),
     )
     return result, done, waited

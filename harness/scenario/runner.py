@@ -41,6 +41,7 @@ from harness.scenario.trial import LiveState, TrialEnv, run_trial
 from harness.scenario.trial_record import to_record, write_timeline_csv
 from harness.scenario.verdict import judge
 from harness.signals import shielded
+from harness.stack.versions import stack_versions
 
 
 class RunUI(Protocol):
@@ -94,7 +95,7 @@ def run(
         platform=platform.name,
         stack=platform.spec.name,
         harness_version=harness.__version__,
-        versions=_versions(),
+        versions=_versions() | stack_versions(platform.spec),
         machine=_machine(),
         git_revision=_git_revision(),
         seed=opts.seed,
@@ -350,7 +351,7 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": pyplatform.python_version()}
-    for name in ("locust", "fastapi", "uvicorn"):
+    for name in ("locust",):  # the stack's own: its `versions:` (harness/stack/versions.py)
         with contextlib.suppress(PackageNotFoundError):
             out[name] = version(name)
     words = _first_line(["haproxy", "-v"]).split()  # "HAProxy version 2.6.12-1 2026/10/17 …"

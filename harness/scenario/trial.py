@@ -169,6 +169,7 @@ def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> 
     return LoadConfig(
         host=env.endpoints.entry_url,
         user_classes=load.user_classes or env.user_classes,
+        sys_path=(str(env.platform.spec.base_dir),),  # the stack file's directory
         users=load.users,
         spawn_rate=load.spawn_rate,
         max_seconds=max_seconds,

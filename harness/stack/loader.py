@@ -29,4 +29,4 @@ def load_stack(path: Path | None = None) -> tuple[StackSpec, Path]:
     _yaml.raise_if_any(doc.file, problems)
     if spec is None:  # pragma: no cover - no problems means the spec was built
         raise InputError(doc.file, [Problem("", "could not be read")])
-    return spec, path
+    return spec.located(path.resolve().parent), path

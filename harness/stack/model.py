@@ -10,15 +10,19 @@ Local launch commands are templates. Placeholders: {python} (this interpreter), 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 
 from harness._yaml.locs import render_loc
 from harness.bounded import Port, Replicas, Seconds
 from harness.names import Arg, DbIdentifier, EnvName, Name, UrlPath, UserClasses
 from harness.stack import references
+from harness.stack.health import Health
+from harness.stack.lb_settings import LbSettings
 from harness.stack.references import PLACEHOLDERS
+from harness.stack.setup_steps import SetupStep
 
 __all__ = ["PLACEHOLDERS", "REFERENCES_CHECKED", "DbKind", "LbProfileName", "StackSpec"]
 
@@ -31,16 +35,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Health(_Strict):
-    live: UrlPath = "/healthz"
-    ready: UrlPath = "/readyz"
-
-
 class LocalLaunch(_Strict):
     """How the local platform starts one instance of a service."""
 
     command: list[Arg] = Field(min_length=1)
     env: dict[EnvName, Arg] = Field(default_factory=dict)
+    cwd: Arg | None = None  # relative to the stack file's directory (the default)
     ready_timeout: Seconds = Field(default=30.0, gt=0)
     stop_signal: Literal["SIGTERM", "SIGINT"] = "SIGTERM"
 
@@ -52,6 +52,10 @@ class Service(_Strict):
     local: LocalLaunch | None = None
     compose_service: Name | None = None  # Compose service name, defaults to the key
     port: Port | None = None  # container port on Compose
+    compose_env: dict[EnvName, Arg] = Field(
+        default_factory=dict,
+        description="with compose_file: env set on its containers ({dep_url[NAME]}, {db_url})",
+    )
 
 
 class Dependency(_Strict):
@@ -60,12 +64,16 @@ class Dependency(_Strict):
     description: str = ""
     upstream: Name  # a service name, or "database"
     protocol: Literal["http", "tcp"] = "http"
+    upstream_port: Port | None = Field(
+        default=None, description="with compose_file: the upstream's port"
+    )
 
 
 class LoadBalancer(_Strict):
     backend: Name  # the service whose replicas sit behind the load balancer
-    profile: LbProfileName = "recommended"
+    profile: LbProfileName = "recommended"  # the preset `settings` override
     check_path: UrlPath | None = None  # defaults to the backend service's ready endpoint
+    settings: LbSettings | None = None
 
 
 class DatabaseSpec(_Strict):
@@ -74,6 +82,9 @@ class DatabaseSpec(_Strict):
     user: DbIdentifier = "shop"
     proxied: bool = True  # with PostgreSQL, put a Toxiproxy proxy named "database" in front
     init: list[Arg] | None = None  # command template run once before the services start
+    compose_service: Name | None = None  # with compose_file: the team's database service
+    port: Port = 5432  # its port inside the container
+    password: Arg | None = None  # with compose_file: the team's database password, if any
 
 
 class Profile(_Strict):
@@ -133,13 +144,18 @@ class ReconciliationSpec(_Strict):
     """The three sources of truth compared after every trial (docs/metrics.md, Correctness)."""
 
     orders: Source
-    charges: Source
+    charges: Source | None = None  # a shop without a provider ledger: no charge checks
     stock: Source | None = None
     order_fields: OrderFields = OrderFields()
     charge_fields: ChargeFields = ChargeFields()
     stock_fields: StockFields = StockFields()
     settle: Seconds = Field(default=20.0, description="wait this long for in-flight orders")
     stuck_after: Seconds = Field(default=15.0, gt=0)
+    in_flight: Seconds = Field(
+        default=5.0,
+        description="a confirmed, unacknowledged order created this close to the end of the "
+        "load (or whose checkout was still open) is in flight, not a phantom",
+    )
 
 
 class StackSpec(_Strict):
@@ -151,7 +167,31 @@ class StackSpec(_Strict):
     database: DatabaseSpec = DatabaseSpec()
     profiles: dict[Name, Profile] = Field(default_factory=dict)
     start_order: list[Name] | None = None  # services in start order; LB backend last by default
-    load_user_classes: UserClasses | None = None  # module:Class,... for Locust
+    # module:Class,...; the stack file's directory is on the load process's sys.path
+    load_user_classes: UserClasses | None = None
+    setup: list[SetupStep] = Field(default_factory=list)  # run once per `up`, after the proxies
+    versions: dict[Name, list[Arg]] = Field(
+        default_factory=dict, description="name: command whose first output line is its version"
+    )
+    compose_file: Arg | None = None  # the team's own Compose file, relative to this file
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    @property
+    def base_dir(self) -> Path:
+        """The stack file's directory: relative paths and cwd start there (else the cwd)."""
+        return self._base_dir or Path.cwd()
+
+    def located(self, base_dir: Path) -> StackSpec:
+        """This spec, with relative paths taken from `base_dir` (the loader calls this)."""
+        self._base_dir = base_dir.resolve()
+        return self
+
+    def setup_steps(self) -> list[SetupStep]:
+        """`database.init` (as the first step) and then `setup`, in order."""
+        init = self.database.init
+        first = [SetupStep(name="database-init", command=init)] if init else []
+        return [*first, *self.setup]
+
     reconciliation: ReconciliationSpec | None = None
 
     @model_validator(mode="after")
@@ -190,7 +230,8 @@ class StackSpec(_Strict):
 
     def check_path(self) -> str:
         return (
-            self.load_balancer.check_path or self.services[self.load_balancer.backend].health.ready
+            self.load_balancer.check_path
+            or self.services[self.load_balancer.backend].health.http_check().path
         )
 
     def proxies(self, db_kind: DbKind) -> dict[str, Dependency]:

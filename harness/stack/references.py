@@ -1,6 +1,7 @@
 """Cross-references in a stack description: the load balancer's backend, each dependency's
 upstream and each reconciliation source name a service; every placeholder in a launch command,
-its environment and `database.init` is known; `start_order` lists every service once; no service
+its environment, `compose_env`, `database.init`, the `setup` steps and the `versions` commands
+is known; `start_order` lists every service once; no service
 takes a name the harness uses or that one of another service's instances will have.
 
 Checked on the document's data, whatever its shape, so that the loader reports these with the
@@ -37,8 +38,19 @@ def check(data: Any) -> list[Found]:
             found += _template(("services", name, "local", "command", i), part, dependencies)
         for key, part in _mapping(local.get("env")).items():
             found += _template(("services", name, "local", "env", key), part, dependencies)
+    for name, svc in _mapping(doc.get("services")).items():
+        for key, part in _mapping(_mapping(svc).get("compose_env")).items():
+            found += _template(("services", name, "compose_env", key), part, dependencies)
     for i, part in _items(_mapping(doc.get("database")).get("init")):
         found += _template(("database", "init", i), part, dependencies)
+    for j, step in _items(doc.get("setup")):
+        for i, part in _items(_mapping(step).get("command")):
+            found += _template(("setup", j, "command", i), part, dependencies)
+        for key, part in _mapping(_mapping(step).get("env")).items():
+            found += _template(("setup", j, "env", key), part, dependencies)
+    for name, cmd in _mapping(doc.get("versions")).items():
+        for i, part in _items(cmd):
+            found += _template(("versions", name, i), part, dependencies)
     return found + _start_order(doc.get("start_order"), services)
 
 

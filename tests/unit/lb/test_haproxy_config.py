@@ -8,22 +8,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.errors import InputError, StackError
-from harness.lb.haproxy_config import PROFILES, Server, render
+from harness.lb.haproxy_config import PROFILES, Check, Server, render, tuned
 from harness.lb.haproxy_runtime import HAProxyRuntime, parse_show_stat
 from harness.names import is_url_path
+from harness.stack.lb_settings import LbChecks, LbSettings, LbTimeouts
 from harness.stack.loader import load_stack
 
 
-def cfg(profile: str = "recommended") -> str:
+def cfg(
+    profile: str = "recommended", check: Check | None = None, settings: LbSettings | None = None
+) -> str:
     return render(
         stack="t",
-        profile=profile,
+        profile=profile,  # type: ignore[arg-type]
         host="127.0.0.1",
         entry_port=8080,
-        backend="shop",  # type: ignore[arg-type]
-        check_path="/readyz",
+        backend="shop",
+        check=check or Check(path="/readyz"),
         servers=[Server("shop-1", "127.0.0.1:9001"), Server("shop-2", "127.0.0.1:9002")],
         runtime_socket="/tmp/x.sock",
+        settings=settings,
     )
 
 
@@ -34,7 +38,8 @@ def test_recommended_profile_has_fast_checks_retries_and_redispatch() -> None:
     assert "retries 3" in text and "option redispatch 1" in text
     assert "retry-on conn-failure empty-response junk-response response-timeout" in text
     assert "server shop-2 127.0.0.1:9002" in text
-    assert "option httpchk GET /readyz" in text
+    assert "option httpchk\n    http-check send meth GET uri /readyz\n" in text
+    assert "http-check expect status 200" in text
     assert "http-request set-timeout server 2s if METH_GET" in text
 
 
@@ -94,7 +99,7 @@ def test_resolvers_and_a_tcp_runtime_socket_for_containers() -> None:
         host="0.0.0.0",
         entry_port=8080,
         backend="shop",
-        check_path="/readyz",
+        check=Check(path="/readyz"),
         servers=[Server("shop-1", "shop-1:8000")],
         runtime_socket="ipv4@0.0.0.0:9999",
         resolvers=Resolvers(),
@@ -153,14 +158,54 @@ def test_any_check_path_the_schema_accepts_stays_one_token_on_its_line(text: str
     rendered = cfg_with(check_path=path).splitlines()
     assert len(rendered) == len(baseline)
     changed = [(a, b) for a, b in zip(baseline, rendered, strict=True) if a != b]
-    assert changed == [("    option httpchk GET /readyz", f"    option httpchk GET {path}")]
-    assert changed[0][1].split() == ["option", "httpchk", "GET", path]
+    assert changed == [
+        ("    http-check send meth GET uri /readyz", f"    http-check send meth GET uri {path}")
+    ]
+    assert changed[0][1].split() == ["http-check", "send", "meth", "GET", "uri", path]
 
 
 @pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is installed by make setup")
 def test_haproxy_accepts_an_odd_but_valid_check_path(tmp_path: Path) -> None:
     path = tmp_path / "h.cfg"
     path.write_text(cfg_with(check_path="/ready;z?a=1&b=%2F(x)*+,!:@~"))
+
+
+def test_a_host_header_and_status_are_sent_by_the_health_check() -> None:
+    text = cfg(check=Check(path="/health/", status=204, host="shop.example"))
+    assert "http-check send meth GET uri /health/ ver HTTP/1.1 hdr Host shop.example" in text
+    assert "http-check expect status 204" in text
+
+
+def test_a_tcp_check_has_no_http_check() -> None:
+    text = cfg(check=Check(kind="tcp"))
+    assert "httpchk" not in text and "http-check" not in text
+    assert "default-server check inter" in text
+
+
+def test_settings_override_the_preset_and_leave_the_rest() -> None:
+    settings = LbSettings(
+        timeouts=LbTimeouts(server="30s", read="0"),
+        checks=LbChecks(inter="1s", fall=4),
+        retries=1,
+        retry_on=[],
+    )
+    prof, timeouts = tuned("recommended", settings)
+    assert (prof.inter, prof.fall, prof.rise, prof.fastinter) == ("1s", 4, 2, "200ms")
+    assert prof.retries == 1 and prof.redispatch and prof.retry_on == ()
+    assert prof.read_timeout is None and timeouts.server == "30s" and timeouts.connect == "1s"
+    text = cfg(settings=settings)
+    assert "timeout server 30s" in text and "retries 1" in text
+    assert "retry-on" not in text and "set-timeout server" not in text
+    assert "inter 1s fastinter 200ms downinter 1s fall 4 rise 2 observe layer4" in text
+    assert "with the stack file's settings" in text
+    assert tuned("defaults", None)[0] == PROFILES["defaults"]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is installed by make setup")
+def test_haproxy_accepts_a_host_header_check_and_settings(tmp_path: Path) -> None:
+    path = tmp_path / "h.cfg"
+    settings = LbSettings(timeouts=LbTimeouts(read="5s"), checks=LbChecks(passive=False))
+    path.write_text(cfg(check=Check(path="/h", host="shop.example"), settings=settings))
     done = subprocess.run(
         ["haproxy", "-c", "-q", "-f", str(path)],
         capture_output=True,
@@ -180,7 +225,21 @@ def cfg_with(
         host="127.0.0.1",
         entry_port=8080,
         backend=backend,
-        check_path=check_path,
+        check=Check(path=check_path),
         servers=servers or [Server("shop-1", "127.0.0.1:9001")],
         runtime_socket="/tmp/x.sock",
     )
+
+
+def test_a_host_header_cannot_inject_directives() -> None:
+    with pytest.raises(StackError, match="Host header"):
+        render(
+            stack="t",
+            profile="recommended",
+            host="127.0.0.1",
+            entry_port=8080,
+            backend="shop",
+            check=Check(path="/readyz", host="shop\n    stats admin if TRUE"),
+            servers=[Server("shop-1", "127.0.0.1:9001")],
+            runtime_socket="/tmp/x.sock",
+        )

@@ -136,3 +136,44 @@ def test_names_paths_and_numbers_that_reach_files_urls_and_configs_are_checked(
     hits = [q for q in exc.value.problems if says in q.message and q.path.startswith(path)]
     assert hits, str(exc.value)
     assert all(q.line is not None for q in exc.value.problems)
+
+
+def _spec(tmp_path: Path, extra: str) -> tuple[object, Path]:
+    path = tmp_path / "stack.yaml"
+    path.write_text(
+        "name: t\nservices:\n  web:\n    health: {http: {path: /h/, host: shop.example}}\n"
+        "    local: {command: ['{python}', x], cwd: app}\n"
+        "load_balancer: {backend: web, settings: {timeouts: {server: 30s}}}\n" + extra
+    )
+    return load_stack(path)
+
+
+def test_a_grown_up_stack_file_loads_with_its_directory(tmp_path: Path) -> None:
+    spec, _ = _spec(
+        tmp_path,
+        "database: {init: ['{python}', '-c', '1']}\n"
+        "setup: [{name: migrate, command: ['{python}', m.py, '{db_url}'], timeout: 600}]\n"
+        "versions: {app: ['{python}', '-c', 'print(1)']}\n",
+    )
+    assert spec.base_dir == tmp_path.resolve()  # type: ignore[attr-defined]
+    assert [s.name for s in spec.setup_steps()] == ["database-init", "migrate"]  # type: ignore[attr-defined]
+    health = spec.services["web"].health  # type: ignore[attr-defined]
+    assert health.kind == "http" and health.http_check().host == "shop.example"
+    assert spec.check_path() == "/h/"  # type: ignore[attr-defined]
+
+
+def test_unknown_placeholders_in_setup_and_two_ready_checks_are_located(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as exc:
+        _spec(tmp_path, "setup: [{name: m, command: ['{pyhton}']}]\n")
+    (problem,) = exc.value.problems
+    assert (problem.path, problem.message) == (
+        "setup[0].command[0]",
+        "unknown placeholder {pyhton}",
+    )
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "name: t\nservices:\n  web: {health: {tcp: true, exec: [x]}}\n"
+        "load_balancer: {backend: web}\n"
+    )
+    with pytest.raises(InputError, match="give one ready check, not tcp and exec"):
+        load_stack(path)
