@@ -95,7 +95,17 @@ def test_exec_failures_and_timeouts_are_fault_errors(tmp_path: Path) -> None:
     import psutil
 
     pid = int(child.read_text())
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+    def gone() -> bool:
+        try:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + 5  # SIGKILL is delivered at once, reaped a moment later
+    while not gone() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(), "the command's child outlived its timeout"
 
 
 def test_a_missing_program_is_found_before_anything_runs(tmp_path: Path) -> None:
