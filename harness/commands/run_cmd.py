@@ -21,6 +21,7 @@ from harness.commands._common import (
 )
 from harness.commands._run_ui import VERDICT_STYLE, ConsoleUI
 from harness.commands.scenario_cmds import ScenariosDirOpt, scenarios_dir
+from harness.load.process import LoadWorkers
 from harness.record import model as rec
 from harness.report.outputs import write_all
 from harness.scenario import loader
@@ -73,6 +74,27 @@ def run_cmd(
     ] = None,
     entry_port: EntryPortOpt = 8080,
     toxiproxy_port: ToxiproxyPortOpt = 8474,
+    load_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--load-workers",
+            min=1,
+            max=64,
+            help="Load processes on this machine (overrides each scenario's load.workers).",
+        ),
+    ] = None,
+    load_remote_workers: Annotated[
+        int,
+        typer.Option(
+            "--load-remote-workers",
+            min=0,
+            help="Wait for this many `shopchaos load-worker` processes to join each trial.",
+        ),
+    ] = 0,
+    load_master: Annotated[
+        str,
+        typer.Option("--load-master", help="HOST:PORT where remote load workers connect."),
+    ] = "*:5557",
 ) -> rec.Status:
     """Run scenarios: bring the stack up if needed, inject the faults under load, measure,
     check each scenario's expectations, and write reports/<run>/record.json.
@@ -98,6 +120,7 @@ def run_cmd(
         suite=suite,
         keep_stack=keep_stack,
         argv=sys.argv[1:],
+        load_workers=LoadWorkers(load_workers, load_remote_workers, load_master),
     )
     console.print(f"running {len(loaded)} scenario(s) on {plat.name}, seed {opts.seed}")
     record, run_dir = run(loaded, plat, opts, ConsoleUI(console))

@@ -2,9 +2,12 @@
 
 ["r", t, duration, name, status, error, user]          a request (RequestRecord)
 ["l", event, t, key, order_id, status, user, detail]    a client-side ledger entry
-["s", what, t, value]                                   a state change: started, users, stopped
+["s", what, t, value]                                   a state change: started, users, stopped,
+                                                        lag (p99 event-loop lag of the last second)
 ["e", message]                                          a fatal error in the load process
 
+With several load processes (load.workers > 1) a state that belongs to one worker says so after
+a colon: "lag:0", "lag:master", "clock:2" (the same format; `worker_state`, `split_state`).
 No Locust import here: both sides use this module.
 """
 
@@ -40,9 +43,15 @@ class StateChange:
 
 
 def encode_request(r: RequestRecord) -> str:
+    return encode_request_fields(r.t, r.duration, r.name, r.status, r.error, r.user)
+
+
+def encode_request_fields(
+    t: float, duration: float, name: str, status: int, error: str | None, user: int
+) -> str:
+    """encode_request without building the record first (the load process's hot path)."""
     return json.dumps(
-        ["r", round(r.t, 6), round(r.duration, 6), r.name, r.status, r.error, r.user],
-        separators=(",", ":"),
+        ["r", round(t, 6), round(duration, 6), name, status, error, user], separators=(",", ":")
     )
 
 
@@ -59,6 +68,31 @@ def encode_state(what: str, t: float, value: float | None = None) -> str:
 
 def encode_error(message: str) -> str:
     return json.dumps(["e", message])
+
+
+def worker_state(what: str, worker: int | str) -> str:
+    """The name of a state that belongs to one worker: "lag" of worker 2 is "lag:2"."""
+    return f"{what}:{worker}"
+
+
+def split_state(what: str) -> tuple[str, str | None]:
+    """ "lag:2" -> ("lag", "2"); "lag" (the single load process) -> ("lag", None)."""
+    base, sep, worker = what.partition(":")
+    return (base, worker) if sep else (base, None)
+
+
+_TIME_FIELD = {"r": 1, "l": 2, "s": 2}  # where each message keeps its time
+
+
+def shift(line: str, dt: float) -> str:
+    """The same message with its time moved by `dt` seconds (a remote worker's clock skew added
+    for a test, or its measured offset taken away). Messages without a time pass unchanged."""
+    item: list[Any] = json.loads(line)
+    i = _TIME_FIELD.get(item[0])
+    if i is None:
+        return line
+    item[i] = round(float(item[i]) + dt, 6)
+    return json.dumps(item, separators=(",", ":"))
 
 
 Message = RequestRecord | LedgerEntry | StateChange | str

@@ -21,6 +21,7 @@ from typing import Protocol
 import harness
 from harness import tools
 from harness.errors import HarnessError, InputError, Interrupted, Problem, StackError
+from harness.load.process import LoadWorkers
 from harness.measure.trials import distributions, flaky
 from harness.platforms.base import Platform, Progress, StackOptions
 from harness.reconciliation.sources import reconcile_trial
@@ -68,6 +69,7 @@ class RunOptions:
     suite: str | None = None
     keep_stack: bool | None = None  # None: take down a stack this run started, keep others
     argv: list[str] = field(default_factory=list)
+    load_workers: LoadWorkers = field(default_factory=LoadWorkers)  # --load-workers and co.
 
 
 def run(
@@ -160,6 +162,7 @@ def _run_scenario(
             progress=ui.progress,
             on_live=ui.live,
             time_scale=opts.time_scale,
+            load_workers=opts.load_workers,
         )
         data = TrialData(seed=base_seed + k, started_at=time.time())
         interrupted: BaseException | None = None

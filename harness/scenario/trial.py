@@ -18,7 +18,7 @@ from harness.errors import FaultError, LoadError, RunAborted
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.faults import registry
 from harness.faults.base import Fault, FaultContext
-from harness.load.process import LoadConfig, LoadProcess
+from harness.load.process import LoadConfig, LoadProcess, LoadWorkers
 from harness.load.wire import LedgerEntry
 from harness.measure.live import BreachTracker, RollingWindow
 from harness.measure.timeline import BackendEvent, ProbeSample, RequestRecord
@@ -74,6 +74,7 @@ class TrialEnv:
     progress: Progress
     on_live: Callable[[LiveState], None]
     time_scale: float = 1.0
+    load_workers: LoadWorkers = field(default_factory=LoadWorkers)
 
 
 class _LoadControl:
@@ -158,6 +159,7 @@ def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> 
         think_time=think,
         mix=load.mix,
         seed=seed,
+        **env.load_workers.for_scenario(load.workers),
     )
 
 
