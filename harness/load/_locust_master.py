@@ -111,7 +111,7 @@ class Crew:
                 cid, index, data.get("index") is None, str(data.get("address")), int(data["pid"])
             )
             self.members[cid] = member
-        config = {k: v for k, v in self.cfg.items() if k not in ("master_bind", "remote_wait")}
+        config = {k: v for k, v in self.cfg.items() if k not in ("master_bind", "join_timeout")}
         self.runner.send_message(p.CONFIG, {"index": member.index, "config": config}, client_id=cid)
 
     def _place(self, local_index: int | None) -> tuple[int | None, str]:
@@ -136,6 +136,19 @@ class Crew:
         sys.stderr.write(f"load worker {member.index} joined: {where}, pid {member.pid}\n")
         if sum(m.ready for m in self.members.values()) >= self.expected:
             self.all_ready.set()
+
+    def wait_for_workers(self, local_wait: float, remote_wait: float, stop: Event) -> str | None:
+        """Until every expected worker is ready: None, or what was late."""
+        began = time.monotonic()
+        while not (self.all_ready.is_set() or stop.is_set()):
+            waited = time.monotonic() - began
+            ready = [m for m in self.members.values() if m.ready]
+            if waited > local_wait and sum(not m.remote for m in ready) < self.local:
+                return f"the local load workers did not all join within {local_wait:g}s"
+            if waited > remote_wait and sum(m.remote for m in ready) < self.remote:
+                return f"the remote load workers did not all join within {remote_wait:g}s"
+            gevent.sleep(0.05)
+        return None if self.all_ready.is_set() else "stopped while waiting for the workers"
 
     def waiting_for(self) -> str:
         ready = [m for m in self.members.values() if m.ready]
@@ -324,17 +337,10 @@ def main() -> int:
 
 def _run(crew: Crew, cfg: dict[str, Any], stop: Event) -> int:
     """Join, sync clocks, start the users; return when the run is over (0) or could not start."""
-    join_timeout = float(cfg["join_timeout"])
-    deadline = time.monotonic() + join_timeout
-    while not (crew.all_ready.is_set() or stop.is_set()) and time.monotonic() < deadline:
-        gevent.sleep(0.05)
-    if not crew.all_ready.is_set():
+    late = crew.wait_for_workers(float(cfg["join_timeout"]), float(cfg["remote_wait"]), stop)
+    if late is not None:
         if not stop.is_set():
-            crew.out.put(
-                wire.encode_error(
-                    f"not every load worker joined within {join_timeout:g}s: {crew.waiting_for()}"
-                )
-            )
+            crew.out.put(wire.encode_error(f"{late}: {crew.waiting_for()}"))
         return 2
     crew.closed = True
     if crew.remote and not crew.sync_clocks():

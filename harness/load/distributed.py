@@ -48,8 +48,7 @@ def launch(
 ) -> float:
     """Start the master and the local workers into `streams` (the caller stops them, also when
     this raises); return how long to wait for the master's "started"."""
-    join_timeout = max(timeout, config.remote_wait) if config.remote_workers else timeout
-    master_config = json.loads(config.to_json()) | {"join_timeout": join_timeout}
+    master_config = json.loads(config.to_json()) | {"join_timeout": timeout}
     master = Stream("harness.load._locust_master", name="load master", log=log, sink=sink)
     streams.append(master)
     master.start(json.dumps(master_config))
@@ -73,10 +72,10 @@ def launch(
             "master_port": int(listening.value),
             "index": i,
             "bind": None,
-            "join_timeout": join_timeout,
+            "join_timeout": timeout,
         }
         worker.start(json.dumps(boot))
-    return join_timeout + START_MARGIN
+    return max(timeout, config.remote_wait if config.remote_workers else 0.0) + START_MARGIN
 
 
 def worker_clocks(states: Sequence[StateChange]) -> dict[str, ClockEstimate]:

@@ -257,7 +257,8 @@ class LoadProcess:
                 if found is not None or self.fatal is not None:
                     return found
                 left = deadline - time.monotonic()
-                if left <= 0 or not any(s.running for s in self._streams):
+                gone = self._streams and not any(s.running for s in self._streams)
+                if left <= 0 or gone:
                     return None
                 self._changed.wait(min(left, 0.5))
 
