@@ -105,20 +105,26 @@ class Recorder:
         self.limit_state = limit_state
         self.count = 0
 
-    def __call__(self, **kw: Any) -> None:
-        request_type, name = str(kw["request_type"]), str(kw["name"])
-        response_time = float(kw["response_time"])
-        exception, context = kw.get("exception"), kw.get("context") or {}
-        start = kw.get("start_time")
-        t = float(start) if start is not None else time.time() - response_time / 1000
+    def __call__(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float,
+        response: Any = None,
+        context: dict[str, Any] | None = None,
+        exception: BaseException | None = None,
+        start_time: float | None = None,
+        **_: Any,
+    ) -> None:
+        duration = response_time / 1000
         self.out.put(
             wire.encode_request_fields(
-                t,
-                response_time / 1000,
+                start_time if start_time is not None else time.time() - duration,
+                duration,
                 name if name.startswith(request_type) else f"{request_type} {name}",
-                int(getattr(kw.get("response"), "status_code", 0) or 0),
+                getattr(response, "status_code", 0) or 0,
                 None if exception is None else f"{type(exception).__name__}: {exception}"[:200],
-                int(context.get("user", 0)),
+                context.get("user", 0) if context else 0,
             )
         )
         self.count += 1

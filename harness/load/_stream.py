@@ -20,7 +20,7 @@ from harness.load import wire
 
 
 class Sink(Protocol):
-    def receive(self, message: wire.Message) -> None: ...
+    def receive_many(self, messages: list[wire.Message]) -> None: ...
 
     def ended(self) -> None: ...
 
@@ -101,16 +101,18 @@ class Stream:
             return ""
 
     def _read(self) -> None:
+        """Whatever the pipe holds, a batch of whole lines at a time (one JSON parse each)."""
         proc = self._proc
         if proc is None or proc.stdout is None:
             return
-        receive = self.sink.receive
+        receive, fd = self.sink.receive_many, proc.stdout.fileno()
+        rest = b""
         try:
-            for raw in proc.stdout:
-                try:
-                    message = wire.decode(raw.decode())
-                except (ValueError, IndexError, TypeError):
-                    continue
-                receive(message)
+            while chunk := os.read(fd, 1 << 16):
+                lines = (rest + chunk).split(b"\n")
+                rest = lines.pop()
+                receive(wire.decode_lines([line for line in lines if line]))
+            if rest:
+                receive(wire.decode_lines([rest]))
         finally:
             self.sink.ended()

@@ -225,23 +225,33 @@ class LoadProcess:
         return got
 
     def receive(self, message: wire.Message) -> None:
-        """A message from one of the streams (called by their reader threads)."""
-        if isinstance(message, RequestRecord):
-            with self._lock:
-                self.requests.append(message)
-            if self.on_request is not None:
-                self.on_request(message)
-        elif isinstance(message, LedgerEntry):
-            with self._lock:
-                self.ledger.append(message)
-        elif isinstance(message, StateChange):
-            with self._changed:
-                self.states.append(message)
+        self.receive_many([message])
+
+    def receive_many(self, messages: list[wire.Message]) -> None:
+        """Messages from one of the streams (called by their reader threads)."""
+        requests: list[RequestRecord] = []
+        ledger: list[LedgerEntry] = []
+        states: list[StateChange] = []
+        fatal: list[str] = []
+        for m in messages:
+            if isinstance(m, RequestRecord):
+                requests.append(m)
+            elif isinstance(m, LedgerEntry):
+                ledger.append(m)
+            elif isinstance(m, StateChange):
+                states.append(m)
+            else:
+                fatal.append(m)
+        with self._changed:
+            self.requests.extend(requests)
+            self.ledger.extend(ledger)
+            if states or fatal:
+                self.states.extend(states)
+                self.fatal = self.fatal or (fatal[0] if fatal else None)
                 self._changed.notify_all()
-        else:
-            with self._changed:
-                self.fatal = self.fatal or message
-                self._changed.notify_all()
+        if self.on_request is not None:
+            for r in requests:
+                self.on_request(r)
 
     def ended(self) -> None:
         with self._changed:

@@ -46,13 +46,27 @@ def encode_request(r: RequestRecord) -> str:
     return encode_request_fields(r.t, r.duration, r.name, r.status, r.error, r.user)
 
 
+_NAMES: dict[str, str] = {}  # request name -> its JSON string (names repeat: "GET /products")
+_NAMES_MAX = 4096
+
+
+def json_name(name: str) -> str:
+    """`name` as a JSON string, remembered (a request name is encoded once, not per request)."""
+    encoded = _NAMES.get(name)
+    if encoded is None:
+        encoded = json.dumps(name)
+        if len(_NAMES) < _NAMES_MAX:
+            _NAMES[name] = encoded
+    return encoded
+
+
 def encode_request_fields(
     t: float, duration: float, name: str, status: int, error: str | None, user: int
 ) -> str:
-    """encode_request without building the record first (the load process's hot path)."""
-    return json.dumps(
-        ["r", round(t, 6), round(duration, 6), name, status, error, user], separators=(",", ":")
-    )
+    """encode_request without building the record first: the load process's hot path, about
+    five times cheaper than json.dumps (bench/scaling.py measures what recording costs)."""
+    err = "null" if error is None else json.dumps(error)
+    return f'["r",{t:.6f},{duration:.6f},{json_name(name)},{int(status)},{err},{int(user)}]'
 
 
 def encode_ledger(e: LedgerEntry) -> str:
@@ -98,14 +112,32 @@ def shift(line: str, dt: float) -> str:
 Message = RequestRecord | LedgerEntry | StateChange | str
 
 
-def decode(line: str) -> Message:
+def decode(line: str | bytes) -> Message:
     """One line to a message; a plain str is a fatal error from the load process."""
-    item: list[Any] = json.loads(line)
+    return from_item(json.loads(line))
+
+
+def decode_lines(lines: list[bytes]) -> list[Message]:
+    """Many lines at once (one JSON parse for the lot); a line that does not parse is skipped."""
+    if not lines:
+        return []
+    try:
+        items: list[list[Any]] = json.loads(b"[" + b",".join(lines) + b"]")
+        return [from_item(item) for item in items]
+    except (ValueError, IndexError, TypeError):
+        out: list[Message] = []
+        for line in lines:
+            try:
+                out.append(decode(line))
+            except (ValueError, IndexError, TypeError):
+                continue
+        return out
+
+
+def from_item(item: list[Any]) -> Message:
     tag = item[0]
-    if tag == "r":
-        return RequestRecord(
-            float(item[1]), float(item[2]), str(item[3]), int(item[4]), item[5], int(item[6])
-        )
+    if tag == "r":  # the types are JSON's already: t and duration always carry a decimal point
+        return RequestRecord(item[1], item[2], item[3], item[4], item[5], item[6])
     if tag == "l":
         return LedgerEntry(
             t=float(item[2]),

@@ -1,0 +1,150 @@
+"""The load ceiling scales: req/s from 1, 2 and N load processes against a target that costs
+almost nothing (bench/target.py), so the load generator is the bottleneck; and the harness's
+own cost (per-request recording + probes) with one process, in alternating pairs.
+
+"1" is the single load process the harness runs by default; "N" is Locust's master with N
+workers (load.workers: N). Every count runs once per round, the order reversed every other
+round, and the speed-up is taken within each round (the machine is shared and noisy).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench._common import spread
+from bench.target import Target, haproxy_ok
+from harness.load.process import LoadConfig, LoadProcess
+from harness.probes import EntryProbe, LbProbe
+
+USERS = 32
+WARM = 1.0  # seconds after t0 not counted (the users are spawning)
+
+
+def counts_for(cpus: int | None) -> list[int]:
+    """1, 2 and N: N = the cores, at least 4 (on 2 cores, what more processes than cores do)."""
+    return sorted({1, 2, max(4, cpus or 1)})
+
+
+def scaling(
+    work: Path,
+    *,
+    seconds: float = 10.0,
+    rounds: int = 3,
+    pairs: int = 10,
+    pair_seconds: float = 6.0,
+    counts: list[int] | None = None,
+) -> dict[str, Any]:
+    counts = counts or counts_for(os.cpu_count())
+    rps: dict[int, list[float]] = {n: [] for n in counts}
+    cores: dict[int, list[float]] = {n: [] for n in counts}
+    with haproxy_ok(work / "target") as target:
+        for r in range(rounds):
+            for n in counts if r % 2 == 0 else list(reversed(counts)):
+                rate, used = steady_rate(target, work, workers=n, seconds=seconds)
+                rps[n].append(rate)
+                cores[n].append(used)
+        overhead = harness_overhead(target, work, pairs=pairs, seconds=pair_seconds)
+    speedup = {
+        str(n): spread([rps[n][i] / rps[1][i] for i in range(rounds)]) for n in counts if n != 1
+    }
+    return {
+        "counts": counts,
+        "users": USERS,
+        "seconds": seconds,
+        "rounds": rounds,
+        "rps": {str(n): spread(v) for n, v in rps.items()},
+        "load_cores": {str(n): spread(v) for n, v in cores.items()},
+        "speedup": speedup,
+        "overhead": overhead,
+    }
+
+
+def steady_rate(target: Target, work: Path, *, workers: int, seconds: float) -> tuple[float, float]:
+    """Recorded requests per second once the users are up, and the cores the load processes
+    used meanwhile (CPU seconds / wall seconds of the master and workers)."""
+    config = LoadConfig(
+        host=target.url,
+        user_classes="bench.users:MaxRateOk",
+        users=USERS,
+        spawn_rate=USERS,
+        max_seconds=seconds + 60,
+        max_requests=10**8,
+        workers=workers,
+    )
+    load = LoadProcess(config, log=work / f"scaling-{workers}.log")
+    try:
+        t0 = load.start()
+        procs = [psutil.Process(pid) for pid in load.pids]
+        time.sleep(WARM)
+        cpu0, wall0 = _cpu(procs), time.monotonic()
+        time.sleep(max(0.5, seconds - WARM))
+        cpu1, wall1 = _cpu(procs), time.monotonic()
+    finally:
+        load.stop()
+    window = (t0 + WARM, t0 + seconds)
+    counted = sum(1 for r in load.snapshot() if window[0] <= r.t < window[1])
+    return counted / (window[1] - window[0]), (cpu1 - cpu0) / (wall1 - wall0)
+
+
+def _cpu(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def harness_overhead(target: Target, work: Path, *, pairs: int, seconds: float) -> dict[str, Any]:
+    """One load process at full speed with the harness's recording and probes, and without
+    (Locust's own count), in alternating pairs."""
+    with_h, without, ratios = [], [], []
+    for i in range(pairs):
+        order = (True, False) if i % 2 == 0 else (False, True)
+        got = {mode: locust_rate(target, work, harness=mode, seconds=seconds) for mode in order}
+        with_h.append(got[True])
+        without.append(got[False])
+        ratios.append(got[True] / got[False])
+    return {
+        "with_harness_rps": spread(with_h),
+        "without_rps": spread(without),
+        "ratio": spread(ratios),
+        "pairs": pairs,
+        "seconds": seconds,
+    }
+
+
+def locust_rate(target: Target, work: Path, *, harness: bool, seconds: float) -> float:
+    """Requests per second by Locust's own count over the whole run (both modes alike)."""
+    config = LoadConfig(
+        host=target.url,
+        user_classes="bench.users:MaxRateOk",
+        users=USERS,
+        spawn_rate=USERS,
+        max_seconds=seconds + 60,
+        max_requests=10**8,
+        record=harness,
+    )
+    load = LoadProcess(config, log=work / "overhead.log")
+    probes = [EntryProbe(target.url + "/healthz"), LbProbe(target.runtime, target.backend)]
+    started = load.start()
+    try:
+        if harness:
+            for p in probes:
+                p.start()
+        time.sleep(seconds)
+    finally:
+        load.stop()
+        if harness:
+            for p in probes:
+                p.stop()
+    total = next(s for s in load.states if s.what == "total")
+    stopped = next(s for s in load.states if s.what == "stopped")
+    return float(total.value or 0) / (stopped.t - started)
