@@ -1,4 +1,5 @@
-"""`python -m bench` (`make bench`): every benchmark against one private local stack.
+"""`python -m bench` (`make bench`): the load scaling against its own almost-free target first
+(bench/scaling.py, no stack up), then every other benchmark against one private local stack.
 
 Writes bench/results/<stamp>.json, bench/results/latest.json, bench/results/load-ceiling.json
 (read by the runner's load warning) and the generated section of docs/performance.md.
@@ -22,11 +23,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
-from bench import accuracy, ceiling, chain, failover, green, overhead, proxy  # noqa: E402
+from bench import accuracy, ceiling, chain, failover, green, overhead, proxy, scaling  # noqa: E402
 from bench._common import stack  # noqa: E402
 from bench.markdown import render, update_docs  # noqa: E402
 
-NAMES = ("accuracy", "kill_detection", "overhead", "ceiling", "failover", "proxy", "chain", "green")
+NAMES = (
+    "scaling",
+    "accuracy",
+    "kill_detection",
+    "overhead",
+    "ceiling",
+    "failover",
+    "proxy",
+    "chain",
+    "green",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(NAMES)}")
     parser.add_argument("--trials", type=int, default=3, help="trials per accuracy/failover run")
     parser.add_argument("--pairs", type=int, default=5, help="alternating overhead pairs")
+    parser.add_argument(
+        "--scaling-pairs", type=int, default=10, help="alternating pairs of the scaling overhead"
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     parser.add_argument(
         "--render",
@@ -65,37 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="shopchaos-bench-") as tmp:
         work = Path(tmp)
         reports = work / "reports"
-        with stack(work / "state") as platform:
-            steps: list[tuple[str, Callable[[], Any]]] = [
-                (
-                    "accuracy",
-                    lambda: accuracy.dependency_down(platform, reports, trials=args.trials),
-                ),
-                (
-                    "kill_detection",
-                    lambda: accuracy.kill_detection(platform, reports, trials=args.trials),
-                ),
-                ("overhead", lambda: overhead.overhead(platform, work, pairs=args.pairs)),
-                ("ceiling", lambda: ceiling.ceiling(platform, work)),
-                ("failover", lambda: failover.failover(platform, reports, trials=args.trials)),
-                ("proxy", lambda: proxy.proxy(platform)),
-                ("chain", lambda: chain.checkout_latency(platform)),
-                (
-                    "green",
-                    lambda: {
-                        **green.up_time(platform),
-                        **green.suite_time(platform, reports, ROOT / "scenarios"),
-                    },
-                ),
-            ]
-            for name, step in steps:
-                if name not in chosen:
-                    continue
-                t = time.monotonic()
-                print(f"[bench] {name} ...", flush=True)
-                results[name] = step()
-                results[name]["bench_seconds"] = round(time.monotonic() - t, 1)
-                print(f"[bench] {name}: {json.dumps(results[name], default=str)[:300]}", flush=True)
+        if "scaling" in chosen:  # needs no stack: its own target, and a quieter machine
+            _step(
+                results,
+                "scaling",
+                lambda: scaling.scaling(work / "scaling", pairs=args.scaling_pairs),
+            )
+        if chosen - {"scaling"}:
+            _stack_steps(args, chosen, results, work, reports)
     results["total_seconds"] = round(time.monotonic() - began, 1)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -114,6 +105,46 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_docs:
         update_docs(ROOT / "docs" / "performance.md", table)
     return 0
+
+
+def _stack_steps(
+    args: argparse.Namespace, chosen: set[str], results: dict[str, Any], work: Path, reports: Path
+) -> None:
+    """The benchmarks that run against one private local stack."""
+    with stack(work / "state") as platform:
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            (
+                "accuracy",
+                lambda: accuracy.dependency_down(platform, reports, trials=args.trials),
+            ),
+            (
+                "kill_detection",
+                lambda: accuracy.kill_detection(platform, reports, trials=args.trials),
+            ),
+            ("overhead", lambda: overhead.overhead(platform, work, pairs=args.pairs)),
+            ("ceiling", lambda: ceiling.ceiling(platform, work)),
+            ("failover", lambda: failover.failover(platform, reports, trials=args.trials)),
+            ("proxy", lambda: proxy.proxy(platform)),
+            ("chain", lambda: chain.checkout_latency(platform)),
+            (
+                "green",
+                lambda: {
+                    **green.up_time(platform),
+                    **green.suite_time(platform, reports, ROOT / "scenarios"),
+                },
+            ),
+        ]
+        for name, step in steps:
+            if name in chosen:
+                _step(results, name, step)
+
+
+def _step(results: dict[str, Any], name: str, step: Callable[[], Any]) -> None:
+    t = time.monotonic()
+    print(f"[bench] {name} ...", flush=True)
+    results[name] = step()
+    results[name]["bench_seconds"] = round(time.monotonic() - t, 1)
+    print(f"[bench] {name}: {json.dumps(results[name], default=str)[:300]}", flush=True)
 
 
 if __name__ == "__main__":
