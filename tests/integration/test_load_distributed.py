@@ -46,6 +46,10 @@ class Arrivals(ThreadingHTTPServer):
         self.seen: dict[str, float] = {}
         super().__init__(("127.0.0.1", 0), _Handler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a load stopped mid-request
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
