@@ -48,6 +48,7 @@ SYNC_SPACING = 0.02
 SYNC_EVERY = 0.5  # seconds between round trips during the run
 CLOCK_STATE_EVERY = 1.0  # seconds between clock reports to the harness, per worker
 FINISH_TIMEOUT = 10.0
+LOST_AFTER = 10.0  # seconds a worker may miss Locust's heartbeats before the run gives it up
 
 
 @dataclass
@@ -242,14 +243,21 @@ class Crew:
         self._spawner = gevent.spawn(self.runner.start, users, spawn_rate)
 
     def watch(self, stop: Event) -> None:
-        """A worker that quits or stops answering before the end ends the run."""
+        """A worker that quits, or misses Locust's heartbeats for LOST_AFTER seconds (a busy
+        machine may miss a few), before the end ends the run."""
+        missing: dict[str, float] = {}
         while not stop.is_set():
             gevent.sleep(1.0)
             if self.finishing:
                 return
+            now = time.monotonic()
             for member in self.members.values():
                 node = self.runner.clients.get(member.client_id)
-                if node is None or node.state == STATE_MISSING:
+                if node is not None and node.state != STATE_MISSING:
+                    missing.pop(member.client_id, None)
+                    continue
+                since = missing.setdefault(member.client_id, now)
+                if node is None or now - since >= LOST_AFTER:
                     where = f"remote, {member.address}" if member.remote else "local"
                     self.out.put(
                         wire.encode_error(
@@ -264,8 +272,9 @@ class Crew:
         self.finishing = True
         if self._spawner is not None:
             self._spawner.kill()
-        self.runner.send_message(p.FINISH, {})
-        self.all_done.wait(FINISH_TIMEOUT)
+        if self.members and not all(m.done for m in self.members.values()):
+            self.runner.send_message(p.FINISH, {})
+            self.all_done.wait(FINISH_TIMEOUT)
 
 
 def _bind(address: str) -> tuple[str, int]:
