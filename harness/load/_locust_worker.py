@@ -118,7 +118,10 @@ class Worker:
         ledger.install(lambda entry: self.out.put(wire.encode_ledger(entry)))
         gevent.spawn(self.out.pump)
         gevent.spawn(watch_loop_lag, self.out, wire.worker_state("lag", index))
-        gevent.spawn_later(float(cfg["max_seconds"]), self.runner.quit)
+        # with remote workers, the master may wait remote_wait for them before the users start
+        waits = float(cfg.get("remote_wait") or 0) if cfg.get("remote_workers") else 0.0
+        limit_s = float(cfg["max_seconds"]) + waits
+        gevent.spawn_later(limit_s, self.runner.quit)
         self.configured.set()
         self.runner.send_message(p.READY, {"index": index})
 
