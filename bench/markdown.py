@@ -40,8 +40,14 @@ def _scaling(sc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
     for n in sc["counts"]:
         name = "1 load process" if n == 1 else f"master + {n} workers"
-        figure = f"{_s(sc['rps'][str(n)], unit=' req/s')}; {_s(sc['load_cores'][str(n)], digits=2)}"
-        rows.append((head if not rows else "", f"{name}: req/s; cores used", figure, ""))
+        k = str(n)
+        figure = (
+            f"{_s(sc['rps'][k], unit=' req/s')}; {_s(sc['load_cores'][k], digits=2)}; "
+            f"{_s(sc.get('rps_per_core', {}).get(k))}"
+        )
+        rows.append(
+            (head if not rows else "", f"{name}: req/s; cores used; req per CPU-s", figure, "")
+        )
     for n, ratio in sc["speedup"].items():
         goal = _verdict(ratio.get("median") is not None and ratio["median"] >= SPEEDUP_GOAL)
         rows.append(("", f"{n} workers / 1 process", _s(ratio, digits=2), goal if n == "2" else ""))

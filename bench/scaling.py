@@ -52,6 +52,7 @@ def scaling(
     speedup = {
         str(n): spread([rps[n][i] / rps[1][i] for i in range(rounds)]) for n in counts if n != 1
     }
+    per_core = {n: [r / c for r, c in zip(rps[n], cores[n], strict=True) if c > 0] for n in counts}
     return {
         "counts": counts,
         "users": USERS,
@@ -59,6 +60,9 @@ def scaling(
         "rounds": rounds,
         "rps": {str(n): spread(v) for n, v in rps.items()},
         "load_cores": {str(n): spread(v) for n, v in cores.items()},
+        # requests per CPU-second of the load processes: what distributing costs, even on a
+        # machine too busy to give every process its core
+        "rps_per_core": {str(n): spread(v) for n, v in per_core.items()},
         "speedup": speedup,
         "overhead": overhead,
     }
