@@ -7,6 +7,7 @@ worker (index null, started by `shopchaos load-worker` on another machine) sends
 master in Locust messages, stamped on its own clock, and answers the master's clock round trips.
 Either way the master sends the config (harness/load/_protocol.py) and spawns the users.
 
+Exit status: 0 served a run, 3 no master answered, 4 turned away (a run already complete).
 Bounded like every load process: it stops at the config's `max_seconds` or `max_requests`, when
 stdin closes (the harness or `shopchaos load-worker` went away), when the master says so, and
 (Locust's own rule) after 60 s without a heartbeat from the master. A remote worker's times can
@@ -160,8 +161,8 @@ def main() -> int:
     where = f"{boot['master_host']}:{boot['master_port']}"
     try:
         runner = _connect(boot, env)
-    except (gevent.Timeout, ConnectionError) as e:
-        _fail(remote, f"no load master answered at {where} within {boot['join_timeout']}s ({e})")
+    except (gevent.Timeout, ConnectionError):
+        _fail(remote, f"no load master answered at {where} within {boot['join_timeout']:g}s")
         return 3
     worker = Worker(runner, env, boot)
     worker.register()
@@ -177,7 +178,7 @@ def main() -> int:
         why = worker.rejected or f"the master at {where} sent no config"
         _fail(remote, f"not joined: {why}")
         runner.client.close(linger=0)
-        return 3
+        return 4 if worker.rejected else 3
     if remote:
         sys.stderr.write(f"joined {where} as load worker {worker.index}\n")
     runner.greenlet.join()

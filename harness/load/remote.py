@@ -3,8 +3,9 @@ the next run's, until told to stop.
 
 Each trial has its own master, so the worker process (harness/load/_locust_worker.py) serves
 one trial and exits when the master lets it go; this loop starts the next one, which waits for
-the next master. It ends when no master came within `wait`, after `max_seconds`, after one
-trial with `once`, or on Ctrl-C. Every worker process runs in its own session, stops when its
+the next master (a worker that reaches the last trial's master while it finishes is turned
+away, and asks again). It ends when no master came within `wait`, after `max_seconds`, after
+one trial with `once`, or on Ctrl-C. Every worker process runs in its own session, stops when its
 stdin closes (this loop going away closes it), and is killed if it does not stop in time.
 """
 
@@ -21,7 +22,8 @@ from collections.abc import Callable
 from harness.errors import InputError, LoadError, Problem
 
 WORKER = "harness.load._locust_worker"
-JOINED, NOT_JOINED = 0, 3  # the worker process's exit codes
+JOINED, NOT_JOINED, TURNED_AWAY = 0, 3, 4  # the worker process's exit codes
+RETRY_AFTER = 1.0  # seconds before asking again after being turned away
 
 
 def parse_master(address: str, option: str = "--master") -> tuple[str, int]:
@@ -64,6 +66,9 @@ def serve(
     while (left := deadline - time.monotonic()) > 0:
         say(f"waiting for a load master at {host}:{port} (up to {min(wait, left):.0f}s)")
         code = _one(host, port, bind, join_timeout=min(wait, left), limit=left)
+        if code == TURNED_AWAY:  # reached a run already complete (the last one, finishing)
+            time.sleep(RETRY_AFTER)
+            continue
         if code != JOINED:
             break
         served += 1

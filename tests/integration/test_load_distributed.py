@@ -108,10 +108,13 @@ def truth_config(host: str, **kw: object) -> LoadConfig:
     return LoadConfig(**(base | kw))  # type: ignore[arg-type]
 
 
-def load_worker(port: int, bind: str, skew: float) -> subprocess.Popen[str]:
+def load_worker(
+    port: int, bind: str, skew: float, *, once: bool = True, wait: float = 60
+) -> subprocess.Popen[str]:
     argv = [sys.executable, "-m", "harness.cli", "load-worker", "--master", f"127.0.0.1:{port}"]
+    limits = ["--wait", f"{wait:g}", "--max-seconds", "180"]
     return subprocess.Popen(
-        [*argv, "--bind", bind, "--once", "--wait", "60", "--max-seconds", "120"],
+        [*argv, "--bind", bind, *(["--once"] if once else []), *limits],
         env={**os.environ, "SHOPCHAOS_TEST_CLOCK_SKEW": str(skew)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -207,6 +210,29 @@ def test_a_remote_worker_that_never_comes_fails_the_start_in_time(
     assert time.monotonic() - began < 30
     assert not load.running
     assert_all_gone(load.pids)
+
+
+def test_one_remote_worker_serves_trial_after_trial(arrivals: Arrivals, tmp_path: Path) -> None:
+    port = free_port()
+    worker = load_worker(port, "127.0.0.2", 0.0, once=False, wait=15)
+    try:
+        for trial in range(2):  # each trial has its own master on the same port
+            config = truth_config(
+                arrivals.url, remote_workers=1, master_bind=f"127.0.0.1:{port}", remote_wait=60.0
+            )
+            load = LoadProcess(config, log=tmp_path / f"load-{trial}.log")
+            try:
+                load.start(timeout=60)
+                time.sleep(1.5)
+            finally:
+                load.stop()
+            assert load.fatal is None, load.fatal
+            assert {r.user // PER_WORKER for r in load.snapshot()} == {0, 1}
+        out, _ = worker.communicate(timeout=90)  # no third master: it gives up after --wait
+    finally:
+        worker.kill()
+    assert worker.returncode == 0, out
+    assert "served 2 trial(s)" in out
 
 
 def test_the_single_load_process_reports_its_loop_lag_and_pid(
