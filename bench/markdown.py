@@ -61,6 +61,20 @@ def _scaling(sc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ),
         (
             "",
+            "load process CPU per request, with / without",
+            f"{_s(o.get('load_cpu_us_per_request', {}).get('with'), unit=' us')} / "
+            f"{_s(o.get('load_cpu_us_per_request', {}).get('without'), unit=' us')}",
+            "",
+        ),
+        (
+            "",
+            "harness process, cores used with / without",
+            f"{_s(o.get('harness_cores', {}).get('with'), digits=3)} / "
+            f"{_s(o.get('harness_cores', {}).get('without'), digits=3)}",
+            "",
+        ),
+        (
+            "",
             "ratio (goal >= 0.97)",
             _s(o["ratio"], digits=3),
             _verdict(

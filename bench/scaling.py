@@ -108,25 +108,39 @@ def _cpu(procs: list[psutil.Process]) -> float:
 
 def harness_overhead(target: Target, work: Path, *, pairs: int, seconds: float) -> dict[str, Any]:
     """One load process at full speed with the harness's recording and probes, and without
-    (Locust's own count), in alternating pairs."""
-    with_h, without, ratios = [], [], []
+    (Locust's own count), in alternating pairs. Besides req/s, the CPU the load process spent
+    per request and the cores the harness's own process used (the reader thread and probes):
+    figures a busy machine distorts less than throughput."""
+    runs: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
+    ratios = []
     for i in range(pairs):
         order = (True, False) if i % 2 == 0 else (False, True)
         got = {mode: locust_rate(target, work, harness=mode, seconds=seconds) for mode in order}
-        with_h.append(got[True])
-        without.append(got[False])
-        ratios.append(got[True] / got[False])
+        for mode, figures in got.items():
+            runs[mode].append(figures)
+        ratios.append(got[True][0] / got[False][0])
     return {
-        "with_harness_rps": spread(with_h),
-        "without_rps": spread(without),
+        "with_harness_rps": spread([r[0] for r in runs[True]]),
+        "without_rps": spread([r[0] for r in runs[False]]),
         "ratio": spread(ratios),
+        "load_cpu_us_per_request": {
+            "with": spread([r[1] for r in runs[True]]),
+            "without": spread([r[1] for r in runs[False]]),
+        },
+        "harness_cores": {
+            "with": spread([r[2] for r in runs[True]]),
+            "without": spread([r[2] for r in runs[False]]),
+        },
         "pairs": pairs,
         "seconds": seconds,
     }
 
 
-def locust_rate(target: Target, work: Path, *, harness: bool, seconds: float) -> float:
-    """Requests per second by Locust's own count over the whole run (both modes alike)."""
+def locust_rate(
+    target: Target, work: Path, *, harness: bool, seconds: float
+) -> tuple[float, float, float]:
+    """Requests per second by Locust's own count over the whole run (both modes alike); the
+    load process's CPU microseconds per request; the cores this (the harness's) process used."""
     config = LoadConfig(
         host=target.url,
         user_classes="bench.users:MaxRateOk",
@@ -138,12 +152,16 @@ def locust_rate(target: Target, work: Path, *, harness: bool, seconds: float) ->
     )
     load = LoadProcess(config, log=work / "overhead.log")
     probes = [EntryProbe(target.url + "/healthz"), LbProbe(target.runtime, target.backend)]
+    me = psutil.Process()
     started = load.start()
     try:
+        procs = [psutil.Process(pid) for pid in load.pids]
+        cpu0, mine0, wall0 = _cpu(procs), _cpu([me]), time.monotonic()
         if harness:
             for p in probes:
                 p.start()
         time.sleep(seconds)
+        cpu1, mine1, wall1 = _cpu(procs), _cpu([me]), time.monotonic()
     finally:
         load.stop()
         if harness:
@@ -151,4 +169,9 @@ def locust_rate(target: Target, work: Path, *, harness: bool, seconds: float) ->
                 p.stop()
     total = next(s for s in load.states if s.what == "total")
     stopped = next(s for s in load.states if s.what == "stopped")
-    return float(total.value or 0) / (stopped.t - started)
+    count = float(total.value or 0)
+    return (
+        count / (stopped.t - started),
+        (cpu1 - cpu0) / max(count, 1.0) * 1e6,
+        (mine1 - mine0) / (wall1 - wall0),
+    )
