@@ -1,5 +1,6 @@
-"""`python -m bench` (`make bench`): every benchmark against one private local stack (the
-sample shop), then `truth` against the ground-truth stacks of tests/stacks/, one at a time.
+"""`python -m bench` (`make bench`): the load scaling against its own almost-free target first
+(bench/scaling.py, no stack up), then every other benchmark against one private local stack
+(the sample shop), then `truth` against the ground-truth stacks of tests/stacks/, one at a time.
 
 Writes bench/results/<stamp>.json, bench/results/latest.json, bench/results/load-ceiling.json
 (read by the runner's load warning) and the generated section of docs/performance.md.
@@ -23,11 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
-from bench import accuracy, ceiling, chain, failover, green, overhead, proxy, truth  # noqa: E402
+from bench import (  # noqa: E402
+    accuracy,
+    ceiling,
+    chain,
+    failover,
+    green,
+    overhead,
+    proxy,
+    scaling,
+    truth,
+)
 from bench._common import stack  # noqa: E402
 from bench.markdown import render, update_docs  # noqa: E402
 
 NAMES = (
+    "scaling",
     "accuracy",
     "kill_detection",
     "overhead",
@@ -38,7 +50,7 @@ NAMES = (
     "green",
     "truth",
 )
-ON_SAMPLE_SHOP = set(NAMES) - {"truth"}  # `truth` brings up its own stacks (tests/stacks/)
+ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling"}  # those bring up their own targets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(NAMES)}")
     parser.add_argument("--trials", type=int, default=3, help="trials per accuracy/failover run")
     parser.add_argument("--pairs", type=int, default=5, help="alternating overhead pairs")
+    parser.add_argument(
+        "--scaling-pairs", type=int, default=10, help="alternating pairs of the scaling overhead"
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     parser.add_argument(
         "--render",
@@ -77,14 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="shopchaos-bench-") as tmp:
         work = Path(tmp)
         reports = work / "reports"
+        if "scaling" in chosen:  # needs no stack: its own target, and a quieter machine
+            _step(
+                results,
+                "scaling",
+                lambda: scaling.scaling(work / "scaling", pairs=args.scaling_pairs),
+            )
         if chosen & ON_SAMPLE_SHOP:
-            _sample_shop_benchmarks(chosen, args, work, reports, results)
+            _stack_steps(args, chosen, results, work, reports)
         if "truth" in chosen:
-            t = time.monotonic()
-            print("[bench] truth ...", flush=True)
-            results["truth"] = truth.ground_truth(work, trials=args.trials)
-            results["truth"]["bench_seconds"] = round(time.monotonic() - t, 1)
-            print(f"[bench] truth: {json.dumps(results['truth'], default=str)[:300]}", flush=True)
+            _step(results, "truth", lambda: truth.ground_truth(work, trials=args.trials))
     results["total_seconds"] = round(time.monotonic() - began, 1)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -105,10 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _sample_shop_benchmarks(
-    chosen: set[str], args: argparse.Namespace, work: Path, reports: Path, results: dict[str, Any]
+def _stack_steps(
+    args: argparse.Namespace, chosen: set[str], results: dict[str, Any], work: Path, reports: Path
 ) -> None:
-    """The benchmarks that share one private sample-shop stack."""
+    """The benchmarks that run against one private local stack."""
     with stack(work / "state") as platform:
         steps: list[tuple[str, Callable[[], Any]]] = [
             (
@@ -133,13 +150,16 @@ def _sample_shop_benchmarks(
             ),
         ]
         for name, step in steps:
-            if name not in chosen:
-                continue
-            t = time.monotonic()
-            print(f"[bench] {name} ...", flush=True)
-            results[name] = step()
-            results[name]["bench_seconds"] = round(time.monotonic() - t, 1)
-            print(f"[bench] {name}: {json.dumps(results[name], default=str)[:300]}", flush=True)
+            if name in chosen:
+                _step(results, name, step)
+
+
+def _step(results: dict[str, Any], name: str, step: Callable[[], Any]) -> None:
+    t = time.monotonic()
+    print(f"[bench] {name} ...", flush=True)
+    results[name] = step()
+    results[name]["bench_seconds"] = round(time.monotonic() - t, 1)
+    print(f"[bench] {name}: {json.dumps(results[name], default=str)[:300]}", flush=True)
 
 
 if __name__ == "__main__":

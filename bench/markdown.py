@@ -28,8 +28,67 @@ def _verdict(ok: bool | None) -> str:
     return "-" if ok is None else ("met" if ok else "**missed**")
 
 
+SPEEDUP_GOAL = 1.7  # 2 load processes vs 1, on 2 cores
+OVERHEAD_GOAL = 0.97  # with / without the harness's recording and probes
+
+
+def _scaling(sc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    head = (
+        f"load scaling: HAProxy answering by itself, {sc['users']} users, "
+        f"{sc['seconds']:g} s x {sc['rounds']} rounds"
+    )
+    rows: list[tuple[str, str, str, str]] = []
+    for n in sc["counts"]:
+        name = "1 load process" if n == 1 else f"master + {n} workers"
+        k = str(n)
+        figure = (
+            f"{_s(sc['rps'][k], unit=' req/s')}; {_s(sc['load_cores'][k], digits=2)}; "
+            f"{_s(sc.get('rps_per_core', {}).get(k))}"
+        )
+        rows.append(
+            (head if not rows else "", f"{name}: req/s; cores used; req per CPU-s", figure, "")
+        )
+    for n, ratio in sc["speedup"].items():
+        goal = _verdict(ratio.get("median") is not None and ratio["median"] >= SPEEDUP_GOAL)
+        rows.append(("", f"{n} workers / 1 process", _s(ratio, digits=2), goal if n == "2" else ""))
+    o = sc["overhead"]
+    rows += [
+        (
+            f"harness overhead, 1 load process at its ceiling ({o['pairs']} alternating pairs)",
+            "with / without req/s",
+            f"{_s(o['with_harness_rps'])} / {_s(o['without_rps'])}",
+            "",
+        ),
+        (
+            "",
+            "load process CPU per request, with / without",
+            f"{_s(o.get('load_cpu_us_per_request', {}).get('with'), unit=' us')} / "
+            f"{_s(o.get('load_cpu_us_per_request', {}).get('without'), unit=' us')}",
+            "",
+        ),
+        (
+            "",
+            "harness process, cores used with / without",
+            f"{_s(o.get('harness_cores', {}).get('with'), digits=3)} / "
+            f"{_s(o.get('harness_cores', {}).get('without'), digits=3)}",
+            "",
+        ),
+        (
+            "",
+            "ratio (goal >= 0.97)",
+            _s(o["ratio"], digits=3),
+            _verdict(
+                o["ratio"].get("median") is not None and o["ratio"]["median"] >= OVERHEAD_GOAL
+            ),
+        ),
+    ]
+    return rows
+
+
 def render(r: dict[str, Any]) -> str:
     rows: list[tuple[str, str, str, str]] = []
+    if sc := r.get("scaling"):
+        rows += _scaling(sc)
     if a := r.get("accuracy"):
         rows += [
             (

@@ -28,3 +28,14 @@ class DependencyProbe(FastHttpUser):
     def through_the_proxy(self) -> None:
         target = os.environ["SHOPCHAOS_BENCH_TARGET"]
         self.client.get(f"{target}/healthz", name="dependency /healthz")
+
+
+class MaxRateOk(FastHttpUser):
+    """As fast as it can, against a target that answers at once (bench/target.py): what one
+    load process can generate."""
+
+    wait_time = constant(0)
+
+    @task
+    def ok(self) -> None:
+        self.client.get("/", name="/")

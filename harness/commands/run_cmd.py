@@ -25,6 +25,7 @@ from harness.commands._run_ui import VERDICT_STYLE, ConsoleUI
 from harness.commands.scenario_cmds import ScenariosDirOpt, scenarios_dir
 from harness.errors import Interrupted
 from harness.events import JsonLinesEvents
+from harness.load.process import LoadWorkers
 from harness.record import io as record_io
 from harness.record import model as rec
 from harness.report.outputs import write_all
@@ -110,6 +111,27 @@ def run_cmd(
             dir_okay=False,
         ),
     ] = None,
+    load_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--load-workers",
+            min=1,
+            max=64,
+            help="Load processes on this machine (overrides each scenario's load.workers).",
+        ),
+    ] = None,
+    load_remote_workers: Annotated[
+        int,
+        typer.Option(
+            "--load-remote-workers",
+            min=0,
+            help="Wait for this many `shopchaos load-worker` processes to join each trial.",
+        ),
+    ] = 0,
+    load_master: Annotated[
+        str,
+        typer.Option("--load-master", help="HOST:PORT where remote load workers connect."),
+    ] = "*:5557",
 ) -> rec.Status:
     """Run scenarios: bring the stack up if needed, inject the faults under load, measure,
     check each scenario's expectations, and write reports/<run>/record.json.
@@ -143,6 +165,7 @@ def run_cmd(
         suite=suite,
         keep_stack=keep_stack,
         argv=sys.argv[1:],
+        load_workers=LoadWorkers(load_workers, load_remote_workers, load_master),
     )
     sink = JsonLinesEvents(events) if events is not None else None
     if sink is not None:

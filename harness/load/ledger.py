@@ -30,6 +30,12 @@ def user_id(user: object) -> int:
     return int(uid)
 
 
+def number_users_from(first: int) -> None:
+    """Called by a load worker: its users get ids first, first + 1, ... (unique across workers)."""
+    global _user_ids  # noqa: PLW0603 - one numbering per process by design
+    _user_ids = itertools.count(first)
+
+
 def install(sink: Sink) -> None:
     """Called by the load process: send entries to the harness."""
     global _sink  # noqa: PLW0603 - one sink per process by design

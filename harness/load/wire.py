@@ -2,9 +2,12 @@
 
 ["r", t, duration, name, status, error, user]          a request (RequestRecord)
 ["l", event, t, key, order_id, status, user, detail]    a client-side ledger entry
-["s", what, t, value]                                   a state change: started, users, stopped
+["s", what, t, value]                                   a state change: started, users, stopped,
+                                                        lag (p99 event-loop lag of the last second)
 ["e", message]                                          a fatal error in the load process
 
+With several load processes (load.workers > 1) a state that belongs to one worker says so after
+a colon: "lag:0", "lag:master", "clock:2" (the same format; `worker_state`, `split_state`).
 No Locust import here: both sides use this module.
 """
 
@@ -40,10 +43,30 @@ class StateChange:
 
 
 def encode_request(r: RequestRecord) -> str:
-    return json.dumps(
-        ["r", round(r.t, 6), round(r.duration, 6), r.name, r.status, r.error, r.user],
-        separators=(",", ":"),
-    )
+    return encode_request_fields(r.t, r.duration, r.name, r.status, r.error, r.user)
+
+
+_NAMES: dict[str, str] = {}  # request name -> its JSON string (names repeat: "GET /products")
+_NAMES_MAX = 4096
+
+
+def json_name(name: str) -> str:
+    """`name` as a JSON string, remembered (a request name is encoded once, not per request)."""
+    encoded = _NAMES.get(name)
+    if encoded is None:
+        encoded = json.dumps(name)
+        if len(_NAMES) < _NAMES_MAX:
+            _NAMES[name] = encoded
+    return encoded
+
+
+def encode_request_fields(
+    t: float, duration: float, name: str, status: int, error: str | None, user: int
+) -> str:
+    """encode_request without building the record first: the load process's hot path, about
+    five times cheaper than json.dumps (bench/scaling.py measures what recording costs)."""
+    err = "null" if error is None else json.dumps(error)
+    return f'["r",{t:.6f},{duration:.6f},{json_name(name)},{int(status)},{err},{int(user)}]'
 
 
 def encode_ledger(e: LedgerEntry) -> str:
@@ -61,17 +84,63 @@ def encode_error(message: str) -> str:
     return json.dumps(["e", message])
 
 
+def worker_state(what: str, worker: int | str) -> str:
+    """The name of a state that belongs to one worker: "lag" of worker 2 is "lag:2"."""
+    return f"{what}:{worker}"
+
+
+def split_state(what: str) -> tuple[str, str | None]:
+    """ "lag:2" -> ("lag", "2"); "lag" (the single load process) -> ("lag", None)."""
+    base, sep, worker = what.partition(":")
+    return (base, worker) if sep else (base, None)
+
+
+_TIME_FIELD = {"r": 1, "l": 2, "s": 2}  # where each message keeps its time
+
+
+def shift(line: str, dt: float) -> str:
+    """The same message with its time moved by `dt` seconds (a remote worker's clock skew added
+    for a test, or its measured offset taken away). Messages without a time pass unchanged."""
+    if line.startswith('["r",'):  # the master's hot path: a request as encode_request wrote it
+        end = line.index(",", 5)
+        return f'["r",{float(line[5:end]) + dt:.6f}{line[end:]}'
+    item: list[Any] = json.loads(line)
+    i = _TIME_FIELD.get(item[0])
+    if i is None:
+        return line
+    item[i] = round(float(item[i]) + dt, 6)
+    return json.dumps(item, separators=(",", ":"))
+
+
 Message = RequestRecord | LedgerEntry | StateChange | str
 
 
-def decode(line: str) -> Message:
+def decode(line: str | bytes) -> Message:
     """One line to a message; a plain str is a fatal error from the load process."""
-    item: list[Any] = json.loads(line)
+    return from_item(json.loads(line))
+
+
+def decode_lines(lines: list[bytes]) -> list[Message]:
+    """Many lines at once (one JSON parse for the lot); a line that does not parse is skipped."""
+    if not lines:
+        return []
+    try:
+        items: list[list[Any]] = json.loads(b"[" + b",".join(lines) + b"]")
+        return [from_item(item) for item in items]
+    except (ValueError, IndexError, TypeError):
+        out: list[Message] = []
+        for line in lines:
+            try:
+                out.append(decode(line))
+            except (ValueError, IndexError, TypeError):
+                continue
+        return out
+
+
+def from_item(item: list[Any]) -> Message:
     tag = item[0]
-    if tag == "r":
-        return RequestRecord(
-            float(item[1]), float(item[2]), str(item[3]), int(item[4]), item[5], int(item[6])
-        )
+    if tag == "r":  # the types are JSON's already: t and duration always carry a decimal point
+        return RequestRecord(item[1], item[2], item[3], item[4], item[5], item[6])
     if tag == "l":
         return LedgerEntry(
             t=float(item[2]),

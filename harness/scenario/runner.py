@@ -25,6 +25,7 @@ from harness import tools
 from harness.errors import HarnessError, InputError, Interrupted, Problem, StackError
 from harness.events import NO_EVENTS, EventSink
 from harness.exit_codes import STATUS_EXIT, Exit, exit_code_for
+from harness.load.process import LoadWorkers
 from harness.measure.assess import assess
 from harness.measure.observations import TrialObservations
 from harness.measure.trials import distributions, flaky
@@ -80,6 +81,7 @@ class RunOptions:
     keep_stack: bool | None = None  # None: down a stack this run started, restore one it found
     argv: list[str] = field(default_factory=list)
     events: EventSink = NO_EVENTS  # --events FILE: JSON lines as things happen
+    load_workers: LoadWorkers = field(default_factory=LoadWorkers)  # --load-workers and co.
 
 
 def run(
@@ -189,6 +191,7 @@ def _run_scenario(
             time_scale=opts.time_scale,
             events=opts.events,
             health_path=health_path(platform),
+            load_workers=opts.load_workers,
         )
         obs = run_trial(sc, env, k, base_seed + k)
         options = platform.options()

@@ -86,6 +86,12 @@ class Load(_Strict):
         default=None, description="weights by user class name, e.g. {Browser: 6, Buyer: 1}"
     )
     request_timeout: Duration = Field(default=10.0, gt=0)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="load processes (Locust's master and workers when > 1), docs/scaling.md",
+    )
 
     @field_validator("mix")
     @classmethod

@@ -12,7 +12,7 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import FaultError, HarnessError, Interrupted, LoadError
@@ -21,7 +21,7 @@ from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.faults import registry
 from harness.faults.base import FaultContext
 from harness.faults.registry import BuiltFault
-from harness.load.process import LoadConfig, LoadProcess
+from harness.load.process import LoadConfig, LoadProcess, LoadWorkers
 from harness.measure.live import BreachTracker, RollingWindow
 from harness.measure.observations import LagSample, PhaseTimes, TrialObservations
 from harness.platforms.base import Endpoints, Platform, Progress
@@ -56,6 +56,7 @@ class TrialEnv:
     time_scale: float = 1.0
     events: EventSink = NO_EVENTS
     health_path: str = "/healthz"  # the built-in health probe's path, through the LB
+    load_workers: LoadWorkers = field(default_factory=LoadWorkers)
 
 
 class _LoadControl:
@@ -142,7 +143,11 @@ def run_trial(scenario: Scenario, env: TrialEnv, index: int, seed: int) -> Trial
         backend_events=tuple(lb_probe.events),
         probes=probes.observed(),
         host=tuple(host_probe.samples),
-        lags=tuple(LagSample(c.t, c.value or 0.0) for c in load.states if c.what == "lag"),
+        lags=tuple(
+            LagSample(c.t, c.value or 0.0, c.what)
+            for c in load.states
+            if c.what == "lag" or c.what.startswith("lag:")
+        ),
         abort=driver.abort if driver else None,
         rollbacks=tuple(applied.rollbacks),
         errors=tuple(errors),
@@ -178,6 +183,7 @@ def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> 
         think_time=think,
         mix=load.mix,
         seed=seed,
+        **env.load_workers.for_scenario(load.workers),
     )
 
 
@@ -320,7 +326,7 @@ def _starved_now(scenario: Scenario, host: HostProbe, load: LoadProcess) -> str 
     """The live warning: the last few seconds' host samples and load lags over their limits."""
     rules = scenario.evidence
     recent = host.samples[-4:]
-    lags = [c.value or 0.0 for c in load.states[-40:] if c.what == "lag"][-3:]
+    lags = [c.value or 0.0 for c in load.states[-80:] if c.what.startswith("lag")][-3:]
     if lags and max(lags) > rules.max_loop_lag:
         return f"load generator lagging {max(lags) * 1000:.0f} ms"
     if recent and max(h.harness_lag for h in recent) > rules.max_harness_lag:

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.errors import LoadError
 from harness.load import ledger, wire
@@ -41,3 +43,59 @@ def test_load_only_goes_to_loopback(url: str) -> None:
         require_loopback(url)
     require_loopback("http://127.0.0.1:8080")
     require_loopback("http://127.3.4.5:1")
+
+
+def test_a_worker_state_keeps_the_format_and_names_its_worker() -> None:
+    line = wire.encode_state(wire.worker_state("lag", 2), 10.0, 0.004)
+    assert wire.decode(line) == wire.StateChange("lag:2", 10.0, 0.004)
+    assert wire.split_state("lag:2") == ("lag", "2")
+    assert wire.split_state("lag:master") == ("lag", "master")
+    assert wire.split_state("lag") == ("lag", None)
+
+
+def test_shift_moves_only_the_time_of_each_kind_of_message() -> None:
+    r = RequestRecord(100.0, 0.002, "GET /", 200, None, 1_000_001)
+    e = wire.LedgerEntry(100.5, "ack", "k", "o", 201, 3, None)
+    assert wire.decode(wire.shift(wire.encode_request(r), -5.0)) == RequestRecord(
+        95.0, 0.002, "GET /", 200, None, 1_000_001
+    )
+    assert wire.decode(wire.shift(wire.encode_ledger(e), 0.25)).t == 100.75  # type: ignore[union-attr]
+    assert wire.decode(wire.shift(wire.encode_state("lag:1", 7.0, 0.5), 1.0)) == (
+        wire.StateChange("lag:1", 8.0, 0.5)
+    )
+    assert wire.shift(wire.encode_error("boom"), 3.0) == wire.encode_error("boom")
+
+
+@given(
+    t=st.floats(1e9, 3e9),
+    duration=st.floats(0, 100),
+    name=st.text(max_size=40),
+    status=st.integers(0, 599),
+    error=st.none() | st.text(max_size=60),
+    user=st.integers(0, 10**8),
+    dt=st.floats(-10, 10),
+)
+def test_any_request_survives_encoding_and_a_shift(
+    t: float, duration: float, name: str, status: int, error: str | None, user: int, dt: float
+) -> None:
+    line = wire.encode_request(RequestRecord(t, duration, name, status, error, user))
+    got = wire.decode(line)
+    assert isinstance(got, RequestRecord)
+    assert got.t == pytest.approx(t, abs=1e-6)
+    assert got.duration == pytest.approx(duration, abs=1e-6)
+    assert (got.name, got.status, got.error, got.user) == (name, status, error, user)
+    moved = wire.decode(wire.shift(line, dt))
+    assert isinstance(moved, RequestRecord)
+    assert moved.t == pytest.approx(got.t + dt, abs=2e-6)
+    assert (moved.duration, moved.name, moved.error) == (got.duration, name, error)
+
+
+def test_a_batch_of_lines_decodes_at_once_and_skips_a_broken_line() -> None:
+    good = [
+        wire.encode_request(RequestRecord(float(i), 0.001, "GET /", 200, None, 1)) for i in range(3)
+    ]
+    lines = [x.encode() for x in good]
+    assert len(wire.decode_lines(lines)) == 3
+    got = wire.decode_lines([lines[0], b'["r",1.0,', lines[2]])
+    assert [m.t for m in got] == [0.0, 2.0]  # type: ignore[union-attr]
+    assert wire.decode_lines([]) == []

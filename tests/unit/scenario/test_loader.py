@@ -253,3 +253,17 @@ def test_scenario_names_tags_and_targets_are_safe_slugs(tmp_path: Path) -> None:
         load_file(write(tmp_path, text))
     paths = {p.path for p in exc.value.problems}
     assert paths == {"tags[0]", "stack.profile", "faults[0].target.instance"}
+
+
+def test_load_workers_default_to_one_process_and_are_bounded(tmp_path: Path) -> None:
+    spec, _ = load_stack()
+    assert load_file(write(tmp_path, GOOD), spec).scenario.load.workers == 1
+    two = GOOD.replace("load: {users: 8,", "load: {workers: 2, users: 8,")
+    assert load_file(write(tmp_path, two, "two.yaml"), spec).scenario.load.workers == 2
+    for bad in ("0", "65", "two"):
+        text = GOOD.replace("load: {users: 8,", f"load: {{workers: {bad}, users: 8,")
+        with pytest.raises(InputError) as exc:
+            load_file(write(tmp_path, text, f"bad-{bad}.yaml"), spec)
+        (problem,) = exc.value.problems
+        assert problem.path == "load.workers"
+        assert problem.line == 4

@@ -1,0 +1,82 @@
+"""A target that costs almost nothing: HAProxy answering `200 ok` itself (`http-request return`),
+so the load generator, not the target, is what a benchmark measures. It also has a backend with
+one (unused) server and a stats socket, so the harness's load-balancer probe has something to
+poll, as in a real trial."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFIG = """\
+global
+    maxconn 4000
+    stats socket {socket} mode 600 level admin
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend ok
+    bind 127.0.0.1:{port}
+    http-request return status 200 content-type text/plain string ok
+    default_backend idle
+
+backend idle
+    server s1 127.0.0.1:9 disabled
+"""
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str  # http://127.0.0.1:PORT
+    runtime: str  # unix:PATH of the stats socket, for LbProbe
+    backend: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def haproxy_ok(work: Path) -> Iterator[Target]:
+    """HAProxy on a free loopback port in its own session; killed on the way out."""
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    work.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    sock = work / "haproxy-ok.sock"
+    cfg = work / "haproxy-ok.cfg"
+    cfg.write_text(CONFIG.format(port=port, socket=sock))
+    with (work / "haproxy-ok.log").open("ab") as log:
+        proc = subprocess.Popen(
+            [haproxy, "-db", "-f", str(cfg)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError as e:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    where = work / "haproxy-ok.log"
+                    raise RuntimeError(f"HAProxy did not start; see {where}") from e
+                time.sleep(0.05)
+        yield Target(url=f"http://127.0.0.1:{port}", runtime=f"unix:{sock}", backend="idle")
+    finally:
+        proc.kill()
+        proc.wait(5)

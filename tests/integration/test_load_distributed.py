@@ -1,0 +1,299 @@
+"""Load from several processes and machines, for real: Locust's master and workers, remote
+workers on other loopback addresses (stand-ins for other machines), one with a skewed clock that
+the correction must remove, checked against a server that notes when each request arrived."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import psutil
+import pytest
+
+from harness.errors import LoadError
+from harness.load.process import LoadConfig, LoadProcess
+from harness.load.wire import split_state
+from harness.platforms.local import LocalPlatform
+from harness.record import model as rec
+from harness.scenario.loader import LoadedScenario
+from harness.scenario.runner import RunOptions, SilentUI, run
+from harness.scenario.schema import Scenario
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.integration
+PER_WORKER = 1_000_000  # user ids of worker i start at i * this (harness/load/_protocol.py)
+SKEW = 5.0
+
+
+class Arrivals(ThreadingHTTPServer):
+    """Answers 200 to anything and notes when each path arrived, on the harness's clock."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.seen: dict[str, float] = {}
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a load stopped mid-request
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        arrived = time.time()
+        self.server.seen[self.path] = arrived  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def arrivals() -> Iterator[Arrivals]:
+    server = Arrivals()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def importable_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load processes import tests.fixtures.locust_users."""
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), path])))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def truth_config(host: str, **kw: object) -> LoadConfig:
+    base: dict[str, object] = {
+        "host": host,
+        "user_classes": "tests.fixtures.locust_users:Truth",
+        "users": 6,
+        "spawn_rate": 6,
+        "max_seconds": 60,
+        "max_requests": 50_000,
+        "seed": 3,
+    }
+    return LoadConfig(**(base | kw))  # type: ignore[arg-type]
+
+
+def load_worker(
+    port: int, bind: str, skew: float, *, once: bool = True, wait: float = 60
+) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "harness.cli", "load-worker", "--master", f"127.0.0.1:{port}"]
+    limits = ["--wait", f"{wait:g}", "--max-seconds", "180"]
+    return subprocess.Popen(
+        [*argv, "--bind", bind, *(["--once"] if once else []), *limits],
+        env={**os.environ, "SHOPCHAOS_TEST_CLOCK_SKEW": str(skew)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+
+def peers_of(port: int) -> set[str]:
+    """The addresses connected to the master's port (seen from the master's side)."""
+    return {
+        c.raddr.ip
+        for c in psutil.net_connections(kind="tcp")
+        if c.laddr and c.raddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    }
+
+
+def assert_all_gone(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            assert psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, pid
+
+
+def test_remote_workers_clocks_are_corrected_onto_the_harness_clock(
+    arrivals: Arrivals, tmp_path: Path
+) -> None:
+    port = free_port()
+    config = truth_config(
+        arrivals.url, remote_workers=2, master_bind=f"127.0.0.1:{port}", remote_wait=60.0
+    )
+    workers = [load_worker(port, "127.0.0.2", SKEW), load_worker(port, "127.0.0.3", 0.0)]
+    load = LoadProcess(config, log=tmp_path / "load.log")
+    try:
+        t0 = load.start(timeout=60)
+        time.sleep(1.5)
+        peers = peers_of(port)
+        time.sleep(3.5)
+        assert load.running
+    finally:
+        load.stop()
+        outputs = []
+        for w in workers:
+            try:
+                outputs.append(w.communicate(timeout=60)[0])
+            finally:
+                w.kill()
+    assert load.fatal is None, load.fatal
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert {"127.0.0.2", "127.0.0.3"} <= peers  # the workers came from their own addresses
+
+    clocks = load.clocks()
+    assert set(clocks) == {"1", "2"}  # the local worker is 0; the remote ones are numbered next
+    skewed = next(w for w, c in clocks.items() if c.offset > SKEW / 2)
+    plain = next(w for w in clocks if w != skewed)
+    assert clocks[skewed].offset == pytest.approx(SKEW, abs=0.01)
+    assert clocks[plain].offset == pytest.approx(0.0, abs=0.01)
+    assert all(c.uncertainty < 0.01 for c in clocks.values()), clocks
+
+    requests = load.snapshot()
+    by_worker: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    for r in requests:
+        assert r.status == 200, r
+        arrived = arrivals.seen[r.name.removeprefix("GET ")]
+        slack = (
+            clocks[str(r.user // PER_WORKER)].uncertainty + 0.002 if r.user > PER_WORKER else 0.002
+        )
+        # the server saw it after the worker started it and before the worker had the answer
+        assert r.t - slack <= arrived <= r.t + r.duration + slack, (r, arrived)
+        by_worker[r.user // PER_WORKER].append(arrived - r.t)
+    for w, late in by_worker.items():
+        assert len(late) > 20, (w, len(late))
+        assert statistics.median(late) < 0.005, (w, statistics.median(late))
+    assert min(r.t for r in requests) >= t0 - clocks[skewed].uncertainty
+
+    lags = {split_state(s.what)[1] for s in load.states if split_state(s.what)[0] == "lag"}
+    assert {"master", "0", "1", "2"} <= lags  # every process reports its loop lag
+    lag_times = [s.t for s in load.states if s.what == f"lag:{skewed}"]
+    assert lag_times and all(abs(t - time.time()) < 60 for t in lag_times)  # corrected too
+    assert_all_gone(load.pids)
+
+
+def test_a_remote_worker_that_never_comes_fails_the_start_in_time(
+    arrivals: Arrivals, tmp_path: Path
+) -> None:
+    config = truth_config(
+        arrivals.url, remote_workers=1, master_bind=f"127.0.0.1:{free_port()}", remote_wait=3.0
+    )
+    load = LoadProcess(config, log=tmp_path / "load.log")
+    began = time.monotonic()
+    with pytest.raises(LoadError, match="remote load workers did not all join within 3s"):
+        load.start(timeout=60.0)
+    assert time.monotonic() - began < 30
+    assert not load.running
+    assert_all_gone(load.pids)
+
+
+def test_one_remote_worker_serves_trial_after_trial(arrivals: Arrivals, tmp_path: Path) -> None:
+    port = free_port()
+    worker = load_worker(port, "127.0.0.2", 0.0, once=False, wait=15)
+    try:
+        for trial in range(2):  # each trial has its own master on the same port
+            config = truth_config(
+                arrivals.url, remote_workers=1, master_bind=f"127.0.0.1:{port}", remote_wait=60.0
+            )
+            load = LoadProcess(config, log=tmp_path / f"load-{trial}.log")
+            try:
+                load.start(timeout=60)
+                time.sleep(1.5)
+            finally:
+                load.stop()
+            assert load.fatal is None, load.fatal
+            assert {r.user // PER_WORKER for r in load.snapshot()} == {0, 1}
+        out, _ = worker.communicate(timeout=90)  # no third master: it gives up after --wait
+    finally:
+        worker.kill()
+    assert worker.returncode == 0, out
+    assert "served 2 trial(s)" in out
+
+
+def test_the_single_load_process_reports_its_loop_lag_and_pid(
+    arrivals: Arrivals, tmp_path: Path
+) -> None:
+    load = LoadProcess(truth_config(arrivals.url), log=tmp_path / "load.log")
+    try:
+        load.start()
+        (pid,) = load.pids
+        assert psutil.Process(pid).cmdline()[-1] == "harness.load._locust_process"
+        time.sleep(2.5)
+    finally:
+        load.stop()
+    lags = [s for s in load.states if s.what == "lag"]
+    assert len(lags) >= 2
+    assert all(s.value is not None and 0 <= s.value < 5 for s in lags)
+    assert_all_gone([pid])
+
+
+def _timeline(reports: Path, record: rec.RunRecord) -> list[dict[str, str]]:
+    trial = record.scenarios[0].trials[0]
+    with gzip.open(reports / record.run_id / str(trial.timeline_csv), "rt") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_two_workers_through_the_runner_with_a_surge_across_them(
+    stack: LocalPlatform, tmp_path: Path
+) -> None:
+    doc = {
+        "name": "two-workers-surge",
+        "description": "load from two Locust workers; a surge split between them",
+        "load": {"users": 4, "spawn_rate": 8, "workers": 2, "think_time": "50ms..100ms"},
+        "phases": {"warmup": "1s", "baseline": "3s", "observe": "2s"},
+        "faults": [
+            {"id": "rush", "type": "surge", "users": 12, "spawn_rate": 24, "duration": "4s"}
+        ],
+    }
+    scenario = Scenario.model_validate(doc)
+    opts = RunOptions(reports_dir=tmp_path, seed=5, keep_stack=True)
+    record, _ = run([LoadedScenario(scenario, Path("test:two-workers"))], stack, opts, SilentUI())
+    trial = record.scenarios[0].trials[0]
+    assert not trial.errors, trial.errors
+    rows = _timeline(tmp_path, record)
+    (fault,) = trial.faults
+    assert fault.t_inject is not None and fault.t_revert is not None
+
+    keys = [(r["t_abs"], r["user"], r["name"]) for r in rows]
+    assert len(keys) == len(set(keys))  # nothing arrived twice
+    assert trial.phases is not None
+    starts = [float(r["t"]) for r in rows]  # seconds from t0, when the users began
+    # inside the trial: from t0 until the load was stopped, just after the trial's end
+    assert min(starts) >= 0 and max(starts) <= trial.phases.end + 1.0
+
+    def users(since: float, until: float) -> dict[int, set[int]]:
+        got: dict[int, set[int]] = {0: set(), 1: set()}
+        for r in rows:
+            if since <= float(r["t"]) < until:
+                got[int(r["user"]) // PER_WORKER].add(int(r["user"]))
+        return got
+
+    before = users(1.5, fault.t_inject)
+    during = users(fault.t_inject + 1.5, fault.t_revert)
+    assert [len(before[w]) for w in (0, 1)] == [2, 2]  # Locust's master split the users
+    assert [len(during[w]) for w in (0, 1)] == [6, 6]  # and the surge
