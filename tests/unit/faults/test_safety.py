@@ -105,6 +105,7 @@ def test_reverted_on_time_is_not_reverted_again() -> None:
 def test_sigterm_unwinds_through_finally() -> None:
     faults = AppliedFaults()
     f = FakeFault("x")
+    before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(Interrupted, match="SIGTERM"), signals_raise():
         try:
             faults.apply(f.built)
@@ -113,7 +114,7 @@ def test_sigterm_unwinds_through_finally() -> None:
         finally:
             faults.revert_all()
     assert f.reverted == 1
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGTERM) is before  # restored afterwards
 
 
 def test_sigint_interrupts_even_when_it_was_inherited_as_ignored() -> None:
