@@ -7,8 +7,8 @@ place defaults live); nothing here has a default of its own.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from harness.measure.stats import percentile_sorted
 from harness.measure.timeline import RequestRecord
@@ -26,6 +26,11 @@ class Baseline:
     requests: int
     successes: int
     users: int
+    # per request name: p95 of its successful requests, when it had enough of them to say
+    p95_by_name: Mapping[str, float] = field(default_factory=dict)
+
+
+MIN_PER_NAME = 20  # successful baseline requests a name needs for a latency bound of its own
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,13 @@ class Tolerance:
     p95_factor: float  # p95 may be this many times the baseline's ...
     p95_slack: float  # ... plus this many seconds
     min_requests: int  # a unit holds at least twice this many requests at the baseline rate
+    significance: float  # how unlikely, within tolerance, a unit's slow requests must be
 
-    def latency_bound(self, base: Baseline) -> float | None:
-        """L: a successful request slower than this is out of tolerance (None: no baseline)."""
-        return None if base.p95 is None else base.p95 * self.p95_factor + self.p95_slack
+    def latency_bound(self, base: Baseline, name: str | None = None) -> float | None:
+        """L: a successful request slower than this is out of tolerance (None: no baseline).
+        With a name: that request's own bound (its baseline p95), else the aggregate one."""
+        p95 = base.p95_by_name.get(name, base.p95) if name is not None else base.p95
+        return None if p95 is None else p95 * self.p95_factor + self.p95_slack
 
     def error_bound(self, base: Baseline) -> float:
         return base.error_rate + self.error_rate_abs
@@ -64,6 +72,15 @@ def baseline(
     ok = sorted(r.duration for r in window if not r.failed)
     failed = len(window) - len(ok)
     span = cutoff - start
+    names: dict[str, list[float]] = {}
+    for r in window:
+        if not r.failed:
+            names.setdefault(r.name, []).append(r.duration)
+    by_name = {}
+    for name, durations in names.items():
+        if len(durations) >= MIN_PER_NAME:
+            durations.sort()
+            by_name[name] = percentile_sorted(durations, 95) or 0.0
     return Baseline(
         start=start,
         end=cutoff,
@@ -75,4 +92,5 @@ def baseline(
         requests=len(window),
         successes=len(ok),
         users=len({r.user for r in window}),
+        p95_by_name=by_name,
     )

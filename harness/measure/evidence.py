@@ -35,6 +35,7 @@ class EvidenceRules:
     max_loop_lag: float  # seconds: the load's event loop, worst per-second p99
     max_harness_lag: float  # seconds: the harness's own sampler, worst
     max_host_load: float  # 1-minute load average per core, worst
+    max_cpu_busy: float  # share of all cores busy, mean over the measured span
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,12 @@ def saturation(host: HostSummary, rules: EvidenceRules) -> list[str]:
         out.append(
             f"the harness's own 0.5 s sampler woke {host.harness_lag_max * 1000:.0f} ms late "
             f"(limit {rules.max_harness_lag * 1000:.0f} ms): fault times and probes were late"
+        )
+    if host.cpu_busy_mean is not None and host.cpu_busy_mean > rules.max_cpu_busy:
+        out.append(
+            f"the host's CPUs were {host.cpu_busy_mean:.0%} busy on average (limit "
+            f"{rules.max_cpu_busy:.0%}): the load generator and the stack were competing for "
+            "the CPU, so latencies and rates are the machine's, not the stack's"
         )
     if host.load_per_core_max is not None and host.load_per_core_max > rules.max_host_load:
         out.append(

@@ -3,17 +3,30 @@
 A unit is [s, s + W_eff) and holds the requests that started in it. Its width follows the
 request rate, so a slow service is judged on enough requests and a fast one precisely:
 W_eff = max(W, 2 * min_requests / baseline req/s). Pure functions over records sorted by start.
+
+Latency is judged per request name, each against its own baseline: a request is *slow* when it
+is slower than its name's bound L_name = baseline p95 of that name x p95_factor + p95_slack.
+"p95 within the bound" means at most 5 % of requests above it, so a unit is out of tolerance
+for latency when, for some name, so many of its requests were slow that this would happen with
+probability below `significance` if at most 5 % were (a binomial test, Bonferroni-corrected over
+the names in the unit). One aggregate p95 over a mix of fast pages and slow checkouts swings with
+the mix of each second; a per-name count does not, and a handful of slow answers in a busy
+second is the steady state's own noise, not an impact.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from harness.measure.baseline import Baseline, Tolerance
 from harness.measure.stats import percentile_sorted
 from harness.measure.timeline import RequestRecord
+
+P95_SHARE = 0.05  # "p95 within the bound": at most this share of requests above it
 
 
 @dataclass(frozen=True)
@@ -23,7 +36,7 @@ class Unit:
     lo: int  # records[lo:hi] started in [start, end)
     hi: int
     failures: int
-    p95: float | None  # of successful requests
+    p95: float | None  # of successful requests (for people; latency is judged per name)
     bad: bool
     why: str | None  # what made it bad: "errors", "latency", "throughput"
     first_bad: int | None  # index of the first bad request in it (failed or too slow)
@@ -41,16 +54,56 @@ def unit_width(window: float, tol: Tolerance, base: Baseline) -> float:
     return max(window, 2 * tol.min_requests / base.rps)
 
 
-def is_bad_request(r: RequestRecord, slow: float | None) -> bool:
-    """Failed, or successful but slower than `slow` (L, or the latency SLO when stricter)."""
-    return r.failed or (slow is not None and r.duration > slow)
+class Bounds:
+    """The latency bound of each request name (its own, or the aggregate one), with the SLO."""
+
+    def __init__(self, base: Baseline, tol: Tolerance, latency_slo: float | None) -> None:
+        self._base, self._tol, self._slo = base, tol, latency_slo
+        self._cache: dict[str, float | None] = {}
+
+    def of(self, name: str) -> float | None:
+        if name not in self._cache:
+            bound = self._tol.latency_bound(self._base, name)
+            if self._slo is not None:
+                bound = self._slo if bound is None else min(bound, self._slo)
+            self._cache[name] = bound
+        return self._cache[name]
+
+    def slow(self, r: RequestRecord) -> bool:
+        bound = self.of(r.name)
+        return not r.failed and bound is not None and r.duration > bound
 
 
-def slow_bound(base: Baseline, tol: Tolerance, latency_slo: float | None) -> float | None:
-    bound = tol.latency_bound(base)
-    if latency_slo is None:
-        return bound
-    return latency_slo if bound is None else min(bound, latency_slo)
+def is_bad_request(r: RequestRecord, bounds: Bounds) -> bool:
+    """Failed, or successful but slower than its name's bound (or the latency SLO)."""
+    return r.failed or bounds.slow(r)
+
+
+@lru_cache(maxsize=4096)
+def slow_allowed(n: int, alpha: float) -> int:
+    """The most slow requests out of n that are still within tolerance: the largest k with
+    P(Binomial(n, 5 %) >= k) >= alpha."""
+    if n == 0:
+        return 0
+    k = max(1, math.ceil(n * P95_SHARE))
+    while k <= n and _binomial_sf(k, n, P95_SHARE) >= alpha:
+        k += 1
+    return k - 1
+
+
+def _binomial_sf(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), summed in log space from k up (the tail is short)."""
+    log_p, log_q = math.log(p), math.log1p(-p)
+    base = math.lgamma(n + 1)
+    total = 0.0
+    for i in range(k, n + 1):
+        term = math.exp(
+            base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+        )
+        total += term
+        if term < total * 1e-12:
+            break
+    return min(1.0, total)
 
 
 def tile(
@@ -67,9 +120,7 @@ def tile(
     if width <= 0:
         raise ValueError("unit width must be > 0")
     err_bound = tol.error_bound(base)
-    lat_bound = tol.latency_bound(base)
-    slow = slow_bound(base, tol, latency_slo)
-    unit_lat = lat_bound if latency_slo is None else slow
+    bounds = Bounds(base, tol, latency_slo)
     expected = base.rps * width
     out: list[Unit] = []
     k = 0
@@ -78,27 +129,57 @@ def tile(
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
         failures = 0
         ok: list[float] = []
-        first_bad = last_bad = None
+        per_name: dict[str, list[int]] = {}  # name -> [successes, slow]
         for i in range(lo, hi):
             r = records[i]
             if r.failed:
                 failures += 1
-            else:
-                ok.append(r.duration)
-            if is_bad_request(r, slow):
-                if first_bad is None:
-                    first_bad = i
-                last_bad = i
+                continue
+            ok.append(r.duration)
+            counts = per_name.setdefault(r.name, [0, 0])
+            counts[0] += 1
+            if bounds.slow(r):
+                counts[1] += 1
         ok.sort()
-        p95 = percentile_sorted(ok, 95)
         n = hi - lo
+        errors = bool(n) and failures / n > err_bound + 1e-12
+        slow_names = _significant(per_name, tol.significance)
         why = None
-        if n and failures / n > err_bound + 1e-12:
+        if errors:
             why = "errors"
-        elif p95 is not None and unit_lat is not None and p95 > unit_lat:
+        elif slow_names:
             why = "latency"
         elif n < tol.min_requests and expected >= 2 * tol.min_requests - 1e-9:
             why = "throughput"
-        out.append(Unit(s, e, lo, hi, failures, p95, why is not None, why, first_bad, last_bad))
+        first_bad = last_bad = None
+        if why is not None:  # the requests that made it bad: failures, slow ones of those names
+            for i in range(lo, hi):
+                r = records[i]
+                if (errors and r.failed) or (r.name in slow_names and bounds.slow(r)):
+                    if first_bad is None:
+                        first_bad = i
+                    last_bad = i
+        out.append(
+            Unit(
+                s,
+                e,
+                lo,
+                hi,
+                failures,
+                percentile_sorted(ok, 95),
+                why is not None,
+                why,
+                first_bad,
+                last_bad,
+            )
+        )
         k += 1
     return out
+
+
+def _significant(per_name: dict[str, list[int]], significance: float) -> set[str]:
+    """The names with more slow requests than tolerance allows at this significance."""
+    if not per_name:
+        return set()
+    alpha = significance / len(per_name)  # Bonferroni over the names in the unit
+    return {name for name, (n, slow) in per_name.items() if slow > slow_allowed(n, alpha)}

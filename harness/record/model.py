@@ -75,6 +75,7 @@ class Baseline(_Rec):
     requests: int
     successes: int
     users: int
+    p95_by_name: dict[str, float] = Field(default_factory=dict)  # each request's own p95
 
 
 RecoveryKind = Literal["recovered", "no_impact", "never", "cut", "unknown"]
@@ -252,6 +253,7 @@ class Tolerance(_Rec):
     p95_factor: float
     p95_slack: float
     min_requests: int
+    significance: float = 0.001
     window: float
     unit: float | None = None  # W_eff
     widened: str | None = None  # why the units are wider than `window`

@@ -103,7 +103,10 @@ def _detection_story(f: FaultRecord, tol: Tolerance | None) -> list[str]:
     if m.recovery == "unknown":
         out.append("There were no requests to judge this fault by.")
     elif m.recovery == "no_impact":
-        out.append(f"No customer saw an error or a response slower than {_bound(tol)}.")
+        out.append(
+            f"No customer saw an error, and no request was slower than {_bound(tol)} more "
+            "often than chance allows."
+        )
     elif m.time_to_detect is not None:
         out.append(
             f"Customers saw the first failure or slow response "
@@ -172,8 +175,8 @@ def _bound(tol: Tolerance | None) -> str:
     if tol is None or tol.latency_bound is None:
         return "the tolerance"
     return (
-        f"{fmt.seconds(tol.latency_bound)} (the baseline p95 {fmt.TIMES} {tol.p95_factor:g} + "
-        f"{fmt.seconds(tol.p95_slack)})"
+        f"its own baseline p95 {fmt.TIMES} {tol.p95_factor:g} + {fmt.seconds(tol.p95_slack)} "
+        f"({fmt.seconds(tol.latency_bound)} over all requests)"
     )
 
 

@@ -113,6 +113,12 @@ class Recovery(_Strict):
     p95_factor: Factor = Field(default=1.5, ge=1)
     p95_slack: Duration = Field(default=0.005, ge=0)
     min_requests: PositiveCount = 5
+    significance: Ratio = Field(
+        default=0.001,
+        gt=0,
+        description="a unit is slow when this few of its requests being slow would be this "
+        "unlikely within tolerance (docs/metrics.md)",
+    )
     latency_slo: Duration | None = Field(default=None, gt=0)
     horizon: Duration = Field(default=3.0, gt=0, description="for delivered/offered")
 
@@ -140,7 +146,10 @@ class Evidence(_Strict):
         default=0.25, gt=0, description="how late the harness's 0.5 s sampler may wake"
     )
     max_host_load: Factor = Field(
-        default=6.0, gt=0, description="the host's 1-minute load average per core"
+        default=4.0, gt=0, description="the host's 1-minute load average per core"
+    )
+    max_cpu_busy: Ratio = Field(
+        default=0.95, gt=0, description="share of the host's CPUs busy, on average"
     )
 
 

@@ -17,6 +17,7 @@ def assess_settings(scenario: Scenario) -> AssessSettings:
             p95_factor=r.p95_factor,
             p95_slack=r.p95_slack,
             min_requests=r.min_requests,
+            significance=r.significance,
         ),
         window=r.window,
         latency_slo=r.latency_slo,
@@ -29,5 +30,6 @@ def assess_settings(scenario: Scenario) -> AssessSettings:
             max_loop_lag=e.max_loop_lag,
             max_harness_lag=e.max_harness_lag,
             max_host_load=e.max_host_load,
+            max_cpu_busy=e.max_cpu_busy,
         ),
     )

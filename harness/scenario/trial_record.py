@@ -50,6 +50,7 @@ def to_record(
             p95_factor=tol.p95_factor,
             p95_slack=tol.p95_slack,
             min_requests=tol.min_requests,
+            significance=tol.significance,
             window=settings.window,
             unit=metrics.unit,
             widened=metrics.widened,

@@ -21,9 +21,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from harness.errors import InputError
 from harness.platforms.local import LocalPlatform
 from harness.record import io as record_io
 from harness.record import model as rec
+from harness.scenario.loader import load_file
 from tests.stacks import running
 from tests.stacks.starve import cpu_burners
 from tests.stacks.truth import Event, Truth, observe, of, served
@@ -443,10 +445,18 @@ class TestEvidence:
             (c.name, c.verdict) for c in outcome.trial.checks
         ]
 
+    def test_a_million_users_is_refused_where_it_is_written(self, platform: LocalPlatform) -> None:
+        """The issue's million users, which measured nothing and passed: now the file itself
+        is refused, at its line, before anything runs."""
+        with pytest.raises(InputError) as exc:
+            load_file(running.scenario_file("evidence", "crowd"), platform.spec)
+        paths = {(p.path, p.line) for p in exc.value.problems}
+        assert ("load.users", 7) in paths, exc.value.problems
+
     def test_a_trial_without_requests_cannot_pass(
         self, platform: LocalPlatform, tmp_path: Path
     ) -> None:
-        outcome = run_in_process(platform, "evidence", "crowd", tmp_path)
+        outcome = run_in_process(platform, "evidence", "silent", tmp_path)
         ok, failed = served(outcome.events, outcome.at(0.0), outcome.end)
         assert ok + failed == 0, f"stack: the app answered {ok + failed} requests"
         assert outcome.trial.status == "inconclusive", outcome.trial.status

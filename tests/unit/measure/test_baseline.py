@@ -34,6 +34,8 @@ def test_latency_percentiles_are_of_successful_requests() -> None:
 
 def test_the_latency_bound() -> None:
     base = baseline(steady(0, 10), 0, 10)
-    tol = Tolerance(error_rate_abs=0.001, p95_factor=1.5, p95_slack=0.005, min_requests=5)
+    tol = Tolerance(
+        error_rate_abs=0.001, p95_factor=1.5, p95_slack=0.005, min_requests=5, significance=0.001
+    )
     assert tol.latency_bound(base) == pytest.approx(0.002 * 1.5 + 0.005)
     assert tol.error_bound(base) == pytest.approx(0.001)

@@ -16,6 +16,7 @@ RULES = EvidenceRules(
     max_loop_lag=0.1,
     max_harness_lag=0.25,
     max_host_load=6.0,
+    max_cpu_busy=0.95,
 )
 QUIET = summarize_host([], [], 0, 100)
 
@@ -49,7 +50,7 @@ def test_an_unhealthy_baseline() -> None:
 
 
 def test_a_starved_machine_takes_timing_checks_away_and_says_why() -> None:
-    host = [HostSample(t, 1.0, 0.0, 9.5, 0.4, 0.6) for t in (3.0, 3.5, 4.0)]
+    host = [HostSample(t, 0.9, 0.0, 9.5, 0.4, 0.6) for t in (3.0, 3.5, 4.0)]
     lags = [LagSample(3.0, 0.35)]
     summary = summarize_host(host, lags, 2, 10)
     assert summary.loop_lag_max == pytest.approx(0.35)
@@ -82,3 +83,10 @@ def test_a_baseline_that_leaves_its_own_tolerance_is_unsteady() -> None:
     assert codes(found) == ["unsteady_baseline"]
     assert "3 of the baseline's 8 windows" in found[0].message
     assert problems(baseline(steady(0, 10), 2, 10), 4000, QUIET, RULES, unsteady=(1, 8)) == []
+
+
+def test_a_pegged_cpu_is_a_starved_machine() -> None:
+    host = [HostSample(t, 1.0, 0.0, 1.2, 0.2, 0.01) for t in (3.0, 3.5, 4.0)]
+    found = problems(baseline(steady(0, 10), 2, 10), 4000, summarize_host(host, [], 2, 10), RULES)
+    assert codes(found) == ["saturated"]
+    assert "100% busy" in found[0].message

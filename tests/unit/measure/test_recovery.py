@@ -18,7 +18,9 @@ from harness.measure.units import unit_width
 
 from .timelines import fail, slow, steady
 
-TOL = Tolerance(error_rate_abs=0.001, p95_factor=1.5, p95_slack=0.005, min_requests=5)
+TOL = Tolerance(
+    error_rate_abs=0.001, p95_factor=1.5, p95_slack=0.005, min_requests=5, significance=0.001
+)
 
 
 def measure(
@@ -169,7 +171,9 @@ def test_low_rate_widens_units_and_reports_its_resolution() -> None:
 
 def test_a_single_error_in_a_flaky_baseline_is_no_impact() -> None:
     records = fail(steady(0, 30), lambda r: r.user == 3 and int(r.t * 400) % 50 == 3)  # ~0.6 %
-    tol = Tolerance(error_rate_abs=0.02, p95_factor=1.5, p95_slack=0.005, min_requests=5)
+    tol = Tolerance(
+        error_rate_abs=0.02, p95_factor=1.5, p95_slack=0.005, min_requests=5, significance=0.001
+    )
     records.sort(key=lambda r: r.t)
     base = baseline(records, 2, 10)
     m = measure_fault(
