@@ -12,14 +12,16 @@ Both are threads that stop when asked, and every call has a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import psutil
 
-from harness.errors import StackError
+from harness.errors import HarnessError, StackError
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.measure.observations import HostSample
 from harness.measure.timeline import BackendEvent
@@ -93,28 +95,39 @@ class LbProbe(Poller):
 
 class HostProbe(Poller):
     """The machine every 0.5 s (HostSample): busy and stolen CPU since the last sample, the
-    1-minute load average per core, the CPU the load process(es) used, and this probe's own
-    lateness. `watch()` names the load processes once they run."""
+    1-minute load average per core, the CPU the load process(es) used, the CPU that something
+    other than the harness, its load and its stack used (foreign), and this probe's own
+    lateness. `watch()` names the load processes once they run, and how to find the stack's."""
+
+    REFRESH = 10  # samples between two looks at which processes are the stack's
 
     def __init__(self, *, interval: float = 0.5) -> None:
         super().__init__(interval, "host-probe")
         self.samples: list[HostSample] = []
         self._cores = os.cpu_count() or 1
-        self._procs: list[psutil.Process] = []
+        self._load: list[psutil.Process] = []
+        self._ours: list[psutil.Process] = [psutil.Process()]
+        self._find_ours: Callable[[], list[int]] | None = None
+        self._polls = 0
         self._last_cpu = psutil.cpu_times()
         self._last_t = time.monotonic()
-        self._last_load: dict[int, float] = {}
+        self._last_used: dict[int, float] = {}
 
-    def watch(self, pids: list[int]) -> None:
-        procs = []
-        for pid in pids:
-            try:
-                procs.append(psutil.Process(pid))
-            except psutil.Error:
-                continue
-        self._procs = procs
+    def watch(self, load_pids: list[int], ours: Callable[[], list[int]] | None = None) -> None:
+        self._load = _processes(load_pids)
+        self._find_ours = ours
+        self._refresh()
+
+    def _refresh(self) -> None:
+        stack = self._find_ours() if self._find_ours is not None else []
+        me = psutil.Process()
+        self._ours = _processes(sorted({me.pid, *stack, *(p.pid for p in self._load)}))
 
     def poll(self) -> None:
+        self._polls += 1
+        if self._polls % self.REFRESH == 0:
+            with contextlib.suppress(HarnessError, psutil.Error, OSError):
+                self._refresh()  # a stack in the middle of a restart: keep the last list
         now = time.monotonic()
         cpu = psutil.cpu_times()
         total = sum(cpu) - sum(self._last_cpu)
@@ -123,27 +136,50 @@ class HostProbe(Poller):
         )
         steal = getattr(cpu, "steal", 0.0) - getattr(self._last_cpu, "steal", 0.0)
         dt = now - self._last_t
-        load_cpu = 0.0
-        for p in list(self._procs):
-            try:
-                t = p.cpu_times()
-            except psutil.Error:
-                continue
-            used = t.user + t.system
-            before = self._last_load.get(p.pid)
-            self._last_load[p.pid] = used
-            if before is not None and dt > 0:
-                load_cpu += (used - before) / dt
+        used = {p.pid: u for p in self._ours if (u := _used(p)) is not None}
+        load_cpu = ours_cpu = 0.0
+        load_pids = {p.pid for p in self._load}
+        if dt > 0:
+            for pid, u in used.items():
+                before = self._last_used.get(pid)
+                if before is None:
+                    continue
+                delta = max(0.0, u - before) / dt
+                ours_cpu += delta
+                if pid in load_pids:
+                    load_cpu += delta
+        self._last_used = used
         self._last_cpu, self._last_t = cpu, now
         if total <= 0:
             return
+        busy = max(0.0, min(1.0, 1 - idle / total))
         self.samples.append(
             HostSample(
                 t=time.time(),
-                cpu_busy=max(0.0, min(1.0, 1 - idle / total)),
+                cpu_busy=busy,
                 steal=max(0.0, steal / total),
                 load_per_core=os.getloadavg()[0] / self._cores,
                 load_cpu=load_cpu,
                 harness_lag=self.late,
+                foreign_cpu=max(0.0, busy * self._cores - ours_cpu),
             )
         )
+
+
+def _processes(pids: list[int]) -> list[psutil.Process]:
+    out = []
+    for pid in pids:
+        try:
+            out.append(psutil.Process(pid))
+        except psutil.Error:
+            continue
+    return out
+
+
+def _used(p: psutil.Process) -> float | None:
+    """CPU seconds used so far by the process (user + system), None once it is gone."""
+    try:
+        t = p.cpu_times()
+    except psutil.Error:
+        return None
+    return t.user + t.system

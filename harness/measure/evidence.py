@@ -35,7 +35,7 @@ class EvidenceRules:
     max_loop_lag: float  # seconds: the load's event loop, worst per-second p99
     max_harness_lag: float  # seconds: the harness's own sampler, worst
     max_host_load: float  # 1-minute load average per core, worst
-    max_cpu_busy: float  # share of all cores busy, mean over the measured span
+    max_foreign_cpu: float  # cores busy with what is not ours, mean over the measured span
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class HostSummary:
     load_cpu_mean: float | None
     load_cpu_max: float | None
     harness_lag_max: float | None
+    foreign_cpu_mean: float | None  # cores something other than the harness/load/stack used
     loop_lag_max: float | None  # worst per-second p99 of the load's event loop
     loop_lag_median: float | None
 
@@ -76,6 +77,7 @@ def summarize_host(
         load_cpu_mean=mean([h.load_cpu for h in hs]),
         load_cpu_max=max((h.load_cpu for h in hs), default=None),
         harness_lag_max=max((h.harness_lag for h in hs), default=None),
+        foreign_cpu_mean=mean([h.foreign_cpu for h in hs]),
         loop_lag_max=max(ls, default=None),
         loop_lag_median=percentile(ls, 50),
     )
@@ -100,11 +102,11 @@ def saturation(host: HostSummary, rules: EvidenceRules) -> list[str]:
             f"the harness's own 0.5 s sampler woke {host.harness_lag_max * 1000:.0f} ms late "
             f"(limit {rules.max_harness_lag * 1000:.0f} ms): fault times and probes were late"
         )
-    if host.cpu_busy_mean is not None and host.cpu_busy_mean > rules.max_cpu_busy:
+    if host.foreign_cpu_mean is not None and host.foreign_cpu_mean > rules.max_foreign_cpu:
         out.append(
-            f"the host's CPUs were {host.cpu_busy_mean:.0%} busy on average (limit "
-            f"{rules.max_cpu_busy:.0%}): the load generator and the stack were competing for "
-            "the CPU, so latencies and rates are the machine's, not the stack's"
+            f"something other than the harness, its load and its stack used "
+            f"{host.foreign_cpu_mean:.1f} cores on average (limit {rules.max_foreign_cpu:g}): "
+            "the stack was competing for the CPU, so its latencies are the machine's"
         )
     if host.load_per_core_max is not None and host.load_per_core_max > rules.max_host_load:
         out.append(

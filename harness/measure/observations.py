@@ -69,6 +69,7 @@ class HostSample:
     load_per_core: float  # 1-minute load average / cores
     load_cpu: float  # the load process(es)' CPU since the previous sample, in cores
     harness_lag: float  # how late the sampler itself woke up (s)
+    foreign_cpu: float = 0.0  # cores busy with what is not ours (not the harness, load, stack)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,9 @@ class FaultMetrics:
     lb_up_after: float | None
     probe_fail_after: float | None
     probe_ok_after: float | None
+    judged_until: float | None = None  # the end of the stretch its recovery was judged over
+    settle: RecoveryKind | None = None  # after the revert of a self-healing fault
+    time_to_settle: float | None = None  # t_revert -> back within tolerance (and stayed)
     shared_with: tuple[str, ...] = ()
     shared_errors: int = 0
     confounded_by: tuple[str, ...] = ()
@@ -104,56 +107,42 @@ def measure_fault(
     units = tile(records, starts, a, span_end, unit, base, tol, latency_slo)
     bad = [u for u in units if u.bad]
     ref = fault.recovery_reference
-    kind: RecoveryKind
-    detect = res_detect = ttr = res_recover = None
-    if not units or sum(u.requests for u in units) == 0:
-        kind, impact_end = "unknown", a
-    elif not bad:
-        kind, impact_end, ttr = "no_impact", a, 0.0
+    split = _split_at_revert(fault, units)
+    own = _judge(records, units[:split], span_end if split == len(units) else None, trial_end)
+    if own.seen is not None:
+        own_detect: float | None = max(0.0, own.seen - fault.t_inject)
     else:
-        seen, res_detect = _first_seen(records, bad[0], fault.t_inject)
-        detect = max(0.0, seen - fault.t_inject)
-        if bad[-1] is units[-1]:  # still out of tolerance when the span ended
-            kind = "cut" if span_end < trial_end - 1e-9 else "never"
-            impact_end = span_end
-        else:
-            moment, res_recover = _recovery_moment(records, bad[-1])
-            moment = max(moment, seen)  # recovery cannot come before the impact it ends
-            kind, impact_end = "recovered", moment
-            ttr = max(0.0, moment - ref) if ref is not None else None
-    failed_ids: set[int] = set()
-    failed_users: set[int] = set()
-    active_users: set[int] = set()
-    by_request: dict[str, int] = {}
-    hi = bisect.bisect_right(starts, impact_end)
-    lo = bisect.bisect_left(starts, a - longest)
-    if bad:
-        for i in range(lo, hi):  # requests in flight at some moment of [a, impact_end]
-            r = records[i]
-            if r.end >= a:
-                active_users.add(r.user)
-                if r.failed:
-                    by_request[r.name] = by_request.get(r.name, 0) + 1
-                    failed_users.add(r.user)
-                    failed_ids.add(i)
+        own_detect = None
+    ttr = None
+    if own.kind == "no_impact":
+        ttr = 0.0
+    elif own.kind == "recovered" and own.moment is not None and ref is not None:
+        ttr = max(0.0, own.moment - ref)
+    settle = _judge(records, units[split:], span_end, trial_end) if split < len(units) else None
+    impact_end = own.end if own.end is not None else a
+    if settle is not None and settle.end is not None:
+        impact_end = max(impact_end, settle.end)
+    kind = own.kind
+    if settle is not None and kind == "unknown":
+        kind = settle.kind
+    counts = _Counts.over(records, starts, a, impact_end, longest) if bad else _Counts()
     during_end = _during_end(fault, impact_end, unit)
     lo, hi = bisect.bisect_left(starts, a), bisect.bisect_left(starts, during_end)
     during = records[lo:hi]
     ok = sorted(r.duration for r in during if not r.failed)
     p95_during = percentile_sorted(ok, 95)
     ti = fault.t_inject
-    first = bisect.bisect_left(starts, ti - longest)
-    last = bisect.bisect_left(starts, ti + horizon)
-    delivered = sum(1 for r in records[first:last] if ti <= r.end < ti + horizon and not r.failed)
+    delivered = _delivered(records, starts, ti, horizon, longest)
     offered = base.rps * horizon
     lb_down, lb_up = lb_detection(backend_events, ti, lb_server, since=a)
     probe_fail, probe_ok = probe_detection(probe, ti, since=a)
+    t_rev = fault.t_revert if fault.t_revert is not None else fault.t_revert_called
     return FaultMetrics(
         recovery=kind,
-        time_to_detect=detect,
-        resolution_detect=res_detect,
+        time_to_detect=own_detect,
+        resolution_detect=own.res_seen,
         time_to_recover=ttr,
-        resolution_recover=res_recover,
+        resolution_recover=own.res_moment,
         recovery_reference=ref,
         unit=unit,
         units=len(units),
@@ -162,10 +151,10 @@ def measure_fault(
         impact_start=a,
         impact_end=impact_end,
         impact_spans=_runs(units),
-        errors=len(failed_ids),
-        errors_by_request=dict(sorted(by_request.items())),
-        users_affected=len(failed_users),
-        users_active=len(active_users),
+        errors=len(counts.failed_ids),
+        errors_by_request=dict(sorted(counts.by_request.items())),
+        users_affected=len(counts.failed_users),
+        users_active=len(counts.active_users),
         availability=1 - sum(r.failed for r in during) / len(during) if during else None,
         p95_during=p95_during,
         p95_inflation=(p95_during / base.p95 if p95_during is not None and base.p95 else None),
@@ -174,11 +163,112 @@ def measure_fault(
         lb_up_after=lb_up,
         probe_fail_after=probe_fail,
         probe_ok_after=probe_ok,
-        failed_ids=frozenset(failed_ids),
+        settle=settle.kind if settle is not None else None,
+        time_to_settle=(
+            max(0.0, settle.moment - t_rev)
+            if settle is not None and settle.moment is not None and t_rev is not None
+            else (0.0 if settle is not None and settle.kind == "no_impact" else None)
+        ),
+        judged_until=own.until,
+        failed_ids=frozenset(counts.failed_ids),
     )
 
 
-def _first_seen(records: Sequence[RequestRecord], u: Unit, t_inject: float) -> tuple[float, float]:
+@dataclass
+class _Counts:
+    """Failed requests, by name, and users, over the requests in flight in an impact window."""
+
+    failed_ids: set[int] = field(default_factory=set)
+    by_request: dict[str, int] = field(default_factory=dict)
+    failed_users: set[int] = field(default_factory=set)
+    active_users: set[int] = field(default_factory=set)
+
+    @classmethod
+    def over(
+        cls,
+        records: Sequence[RequestRecord],
+        starts: Sequence[float],
+        a: float,
+        end: float,
+        longest: float,
+    ) -> _Counts:
+        out = cls()
+        lo, hi = bisect.bisect_left(starts, a - longest), bisect.bisect_right(starts, end)
+        for i in range(lo, hi):  # requests in flight at some moment of [a, end]
+            r = records[i]
+            if r.end >= a:
+                out.active_users.add(r.user)
+                if r.failed:
+                    out.by_request[r.name] = out.by_request.get(r.name, 0) + 1
+                    out.failed_users.add(r.user)
+                    out.failed_ids.add(i)
+        return out
+
+
+def _delivered(
+    records: Sequence[RequestRecord],
+    starts: Sequence[float],
+    ti: float,
+    horizon: float,
+    longest: float,
+) -> int:
+    """Successful responses that ended in [ti, ti + horizon)."""
+    first = bisect.bisect_left(starts, ti - longest)
+    last = bisect.bisect_left(starts, ti + horizon)
+    return sum(1 for r in records[first:last] if ti <= r.end < ti + horizon and not r.failed)
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch of units judged: what kind of recovery, when the impact was first seen and
+    when the service was back (and stayed), with their resolutions; `end`: where the impact
+    window ends (None: no impact)."""
+
+    kind: RecoveryKind
+    seen: float | None = None
+    res_seen: float | None = None
+    moment: float | None = None
+    res_moment: float | None = None
+    end: float | None = None
+    until: float | None = None  # the end of the stretch judged
+
+
+def _judge(
+    records: Sequence[RequestRecord],
+    units: Sequence[Unit],
+    span_end: float | None,
+    trial_end: float,
+) -> _Segment:
+    """Judge consecutive units. span_end: where the last unit's stretch ends (None when the
+    stretch ends at the fault's revert: still bad there means 'not recovered while in force',
+    which is 'never' for the fault itself)."""
+    bad = [u for u in units if u.bad]
+    until = span_end if span_end is not None else (units[-1].end if units else None)
+    if not units or sum(u.requests for u in units) == 0:
+        return _Segment("unknown", until=until)
+    if not bad:
+        return _Segment("no_impact", until=until)
+    seen, res_seen = _first_seen(records, bad[0])
+    if bad[-1] is units[-1]:  # still out of tolerance when the stretch ended
+        cut = span_end is not None and span_end < trial_end - 1e-9
+        return _Segment("cut" if cut else "never", seen, res_seen, end=until, until=until)
+    moment, res_moment = _recovery_moment(records, bad[-1])
+    moment = max(moment, seen)  # recovery cannot come before the impact it ends
+    return _Segment("recovered", seen, res_seen, moment, res_moment, moment, until)
+
+
+def _split_at_revert(fault: FaultWindow, units: Sequence[Unit]) -> int:
+    """For a self-healing fault that was lifted, its own recovery is judged while it was in
+    force (the units before the revert was called) and the revert's after-effects apart (a
+    restarted replica warming up): the index of the first unit after the revert. No split
+    when the fault was never lifted, is not self-healing, or was in force for no whole unit."""
+    if not fault.self_healing or fault.t_revert_called is None:
+        return len(units)
+    split = bisect.bisect_left([u.end for u in units], fault.t_revert_called + 1e-9)
+    return split if split > 0 else len(units)
+
+
+def _first_seen(records: Sequence[RequestRecord], u: Unit) -> tuple[float, float]:
     """When a customer first saw the impact (the first bad request's end), and how precisely:
     the gap to the request before it. A unit bad only for its throughput: its start, ± W."""
     if u.first_bad is None:

@@ -195,6 +195,29 @@ class Platform(Protocol):
 
 
 @runtime_checkable
+class ReportsProcesses(Protocol):
+    """Optional: the host pids of every process of the stack (infrastructure included), so the
+    harness can tell the CPU its own stack used from what something else on the machine used."""
+
+    def process_ids(self) -> list[int]: ...
+
+
+def with_descendants(pids: list[int]) -> list[int]:
+    """The processes and every descendant of them that is still alive."""
+    import psutil
+
+    out: set[int] = set()
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            out.add(pid)
+            out.update(c.pid for c in root.children(recursive=True))
+        except psutil.Error:
+            continue
+    return sorted(out)
+
+
+@runtime_checkable
 class SupportsPartition(Protocol):
     """Optional: cut an instance off the network and reconnect it (Compose)."""
 

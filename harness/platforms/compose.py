@@ -48,6 +48,7 @@ from harness.platforms.base import (
     StackStatus,
     no_progress,
     profile_env,
+    with_descendants,
 )
 from harness.platforms.compose_state import ComposeState
 from harness.stack.model import StackSpec
@@ -195,6 +196,15 @@ class ComposePlatform(PgAdminAbility):
 
     def process_state(self, instance: str) -> ProcessState:
         return _docker.state_of(self._container(instance))
+
+    def process_ids(self) -> list[int]:
+        """The host pids of every container of the project, and their descendants."""
+        pids = []
+        for c in self.docker().containers().values():
+            pid = (c.attrs.get("State") or {}).get("Pid")
+            if pid:
+                pids.append(int(pid))
+        return with_descendants(pids)
 
     def kill(self, instance: str) -> None:
         ops.kill(self._container(instance), instance)

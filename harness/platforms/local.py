@@ -47,6 +47,7 @@ from harness.platforms.base import (
     StackStatus,
     no_progress,
     profile_env,
+    with_descendants,
 )
 from harness.platforms.local_state import LocalState, ProcEntry
 from harness.stack import setup_steps
@@ -180,6 +181,13 @@ class LocalPlatform(PgAdminAbility):
     def process_state(self, instance: str) -> ProcessState:
         _, tree = self._tree(instance)
         return _tree_state(tree)
+
+    def process_ids(self) -> list[int]:
+        """Every process the stack started (infrastructure too) and their descendants."""
+        state = self.store.load_lenient()
+        if state is None:
+            return []
+        return with_descendants([e.pid for e in state.procs.values()])
 
     # ---------------------------------------------------------------- instance operations
 

@@ -111,6 +111,9 @@ class FaultMetrics(_Rec):
     lb_up_after: float | None = None
     probe_fail_after: float | None = None
     probe_ok_after: float | None = None
+    judged_until: float | None = None  # its recovery was judged up to here (t0-relative)
+    settle: RecoveryKind | None = None  # after a self-healing fault was lifted
+    time_to_settle: float | None = None  # t_revert -> back within tolerance and stayed
     shared_with: list[str] = Field(default_factory=list)  # faults whose impact overlaps
     shared_errors: int = 0  # errors also inside another fault's impact window
     confounded_by: list[str] = Field(default_factory=list)  # began in their unrecovered impact
@@ -234,6 +237,7 @@ class Host(_Rec):
     load_cpu_mean: float | None = None  # cores used by the load process(es)
     load_cpu_max: float | None = None
     harness_lag_max: float | None = None
+    foreign_cpu_mean: float | None = None  # cores used by what is not ours
     loop_lag_max: float | None = None
     loop_lag_median: float | None = None
 

@@ -181,7 +181,7 @@ def _users_share(f: FaultRecord) -> float | None:
     m = f.metrics
     if m.recovery == "unknown":
         return None
-    if m.recovery == "no_impact" or m.users_affected == 0:
+    if m.users_affected == 0:
         return 0.0
     return m.users_affected_share
 
@@ -227,6 +227,8 @@ def _fault_checks(scenario: Scenario, trial: TrialRecord, fault: FaultRecord) ->
         out.append(_recover_check(trial, fault, e.max_time_to_recover))
     if e.recovers:
         out.append(_recovers_check(trial, fault))
+    if e.max_time_to_settle is not None and fault.metrics.settle is not None:
+        out.append(_settle_check(trial, fault, e.max_time_to_settle))
     out.extend(_dr_checks(scenario, trial, fault, scope))
     if e.lb_marks_down:
         out.append(_lb_check(trial, fault, scope))
@@ -247,9 +249,10 @@ def _detect_check(trial: TrialRecord, f: FaultRecord, limit: float) -> Check:
 def _observed_for(trial: TrialRecord, f: FaultRecord) -> float | None:
     """How long after the recovery reference the trial kept watching this fault."""
     m = f.metrics
-    if m.recovery_reference is None or m.span_end is None:
+    until = m.judged_until if m.judged_until is not None else m.span_end
+    if m.recovery_reference is None or until is None:
         return None
-    return m.span_end - m.recovery_reference
+    return until - m.recovery_reference
 
 
 def _recover_check(trial: TrialRecord, f: FaultRecord, limit: float) -> Check:
@@ -268,6 +271,20 @@ def _recover_check(trial: TrialRecord, f: FaultRecord, limit: float) -> Check:
         return _check(s, trial, None, missing=fmt.recovery(m.recovery, None, None))
     shown = fmt.recovery(m.recovery, m.time_to_recover, m.resolution_recover)
     return _check(s, trial, m.time_to_recover, observed=shown, resolution=m.resolution_recover)
+
+
+def _settle_check(trial: TrialRecord, f: FaultRecord, limit: float) -> Check:
+    """After a self-healing fault was lifted (a replica restarted): back within tolerance, and
+    stayed, within `limit` of the revert."""
+    m = f.metrics
+    s = _Spec("max_time_to_settle", f"fault:{f.id}", limit, True, fmt.seconds, "baseline")
+    if m.settle in ("never", "cut"):
+        words = fmt.recovery(m.settle, None, None)
+        return _check(s, trial, None, missing=f"{words} after the revert")
+    if m.settle == "unknown" or m.time_to_settle is None:
+        return _check(s, trial, None, missing=fmt.recovery(m.settle or "unknown", None, None))
+    shown = "no impact" if m.settle == "no_impact" else fmt.seconds(m.time_to_settle)
+    return _check(s, trial, m.time_to_settle, observed=shown)
 
 
 def _recovers_check(trial: TrialRecord, f: FaultRecord) -> Check:

@@ -148,8 +148,10 @@ class Evidence(_Strict):
     max_host_load: Factor = Field(
         default=4.0, gt=0, description="the host's 1-minute load average per core"
     )
-    max_cpu_busy: Ratio = Field(
-        default=0.95, gt=0, description="share of the host's CPUs busy, on average"
+    max_foreign_cpu: Factor = Field(
+        default=0.5,
+        gt=0,
+        description="cores something other than the harness, its load and its stack may use",
     )
 
 
@@ -165,6 +167,12 @@ class Expectations(_Strict):
     max_error_rate_during_fault: Ratio | None = None
     max_time_to_detect: Duration | None = Field(default=None, ge=0)
     max_time_to_recover: Duration | None = Field(default=None, ge=0)
+    max_time_to_settle: Duration | None = Field(
+        default=None,
+        ge=0,
+        description="after a self-healing fault is lifted (a replica restarted): back within "
+        "tolerance within this",
+    )
     max_p95: Duration | None = Field(default=None, gt=0)
     max_p95_inflation: Factor | None = Field(default=None, gt=0)
     min_availability: Ratio | None = None

@@ -30,6 +30,6 @@ def assess_settings(scenario: Scenario) -> AssessSettings:
             max_loop_lag=e.max_loop_lag,
             max_harness_lag=e.max_harness_lag,
             max_host_load=e.max_host_load,
-            max_cpu_busy=e.max_cpu_busy,
+            max_foreign_cpu=e.max_foreign_cpu,
         ),
     )

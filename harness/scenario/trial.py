@@ -24,7 +24,7 @@ from harness.faults.registry import BuiltFault
 from harness.load.process import LoadConfig, LoadProcess, LoadWorkers
 from harness.measure.live import BreachTracker, RollingWindow
 from harness.measure.observations import LagSample, PhaseTimes, TrialObservations
-from harness.platforms.base import Endpoints, Platform, Progress
+from harness.platforms.base import Endpoints, Platform, Progress, ReportsProcesses
 from harness.probes import HostProbe, LbProbe
 from harness.probing.runner import PhaseClock, ProbeSet
 from harness.scenario.safety import AppliedFaults
@@ -101,7 +101,7 @@ def run_trial(scenario: Scenario, env: TrialEnv, index: int, seed: int) -> Trial
         with signals_raise(), probes, lb_probe, host_probe:
             try:
                 t0 = load.start()
-                host_probe.watch(load.pids)
+                host_probe.watch(load.pids, _stack_pids(env.platform))
                 ctx = FaultContext(
                     platform=env.platform,
                     endpoints=env.endpoints,
@@ -153,6 +153,11 @@ def run_trial(scenario: Scenario, env: TrialEnv, index: int, seed: int) -> Trial
         errors=tuple(errors),
         interrupted=interrupted,
     )
+
+
+def _stack_pids(platform: Platform) -> Callable[[], list[int]] | None:
+    """How the host probe finds the stack's processes (their CPU is ours, not foreign)."""
+    return platform.process_ids if isinstance(platform, ReportsProcesses) else None
 
 
 def _phases(
@@ -331,6 +336,8 @@ def _starved_now(scenario: Scenario, host: HostProbe, load: LoadProcess) -> str 
         return f"load generator lagging {max(lags) * 1000:.0f} ms"
     if recent and max(h.harness_lag for h in recent) > rules.max_harness_lag:
         return "harness starved"
+    if len(recent) >= 4 and sum(h.foreign_cpu for h in recent) / 4 > rules.max_foreign_cpu:
+        return f"other programs using {sum(h.foreign_cpu for h in recent) / 4:.1f} cores"
     if recent and max(h.load_per_core for h in recent) > rules.max_host_load:
         return f"host load {max(h.load_per_core for h in recent):.1f}/core"
     if len(recent) >= 4 and sum(h.load_cpu for h in recent) / 4 > rules.max_load_cpu:

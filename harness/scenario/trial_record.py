@@ -219,6 +219,7 @@ def _fault_metrics(m: FaultMetrics, t0: float) -> rec.FaultMetrics:
     raw.update(
         recovery_reference=None if m.recovery_reference is None else m.recovery_reference - t0,
         span_end=m.span_end - t0,
+        judged_until=None if m.judged_until is None else m.judged_until - t0,
         impact_start=m.impact_start - t0,
         impact_end=m.impact_end - t0,
         impact_spans=[(a - t0, b - t0) for a, b in m.impact_spans],

@@ -16,7 +16,7 @@ RULES = EvidenceRules(
     max_loop_lag=0.1,
     max_harness_lag=0.25,
     max_host_load=6.0,
-    max_cpu_busy=0.95,
+    max_foreign_cpu=0.5,
 )
 QUIET = summarize_host([], [], 0, 100)
 
@@ -85,8 +85,14 @@ def test_a_baseline_that_leaves_its_own_tolerance_is_unsteady() -> None:
     assert problems(baseline(steady(0, 10), 2, 10), 4000, QUIET, RULES, unsteady=(1, 8)) == []
 
 
-def test_a_pegged_cpu_is_a_starved_machine() -> None:
-    host = [HostSample(t, 1.0, 0.0, 1.2, 0.2, 0.01) for t in (3.0, 3.5, 4.0)]
+def test_cpu_used_by_other_programs_is_a_starved_machine() -> None:
+    host = [HostSample(t, 1.0, 0.0, 1.2, 0.2, 0.01, foreign_cpu=1.4) for t in (3.0, 3.5, 4.0)]
     found = problems(baseline(steady(0, 10), 2, 10), 4000, summarize_host(host, [], 2, 10), RULES)
     assert codes(found) == ["saturated"]
-    assert "100% busy" in found[0].message
+    assert "used 1.4 cores" in found[0].message
+
+
+def test_a_cpu_pegged_by_our_own_stack_is_not_starvation() -> None:
+    host = [HostSample(t, 1.0, 0.0, 1.2, 0.2, 0.01, foreign_cpu=0.1) for t in (3.0, 3.5, 4.0)]
+    found = problems(baseline(steady(0, 10), 2, 10), 4000, summarize_host(host, [], 2, 10), RULES)
+    assert found == []

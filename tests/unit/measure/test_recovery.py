@@ -261,3 +261,23 @@ def test_recovery_on_100k_records() -> None:
     # at 400 req/s one failure in a window (0.25 %) is outside the 0.1 % tolerance
     assert m.time_to_recover == pytest.approx(0.0, abs=0.01)
     assert m.errors == 20_000
+
+
+def test_a_self_healing_faults_revert_is_judged_apart() -> None:
+    """A kill the load balancer hides, then the replica restarted at 16 s answering slowly for
+    a second while it warms up: the kill itself had no impact; the revert settled 1.2 s after."""
+    records = slow(steady(0, 30), lambda r: 16.0 <= r.t < 17.2, 0.05)
+    m = measure(records, kill(10.0, revert=16.0), end=30)
+    assert m.recovery == "no_impact"
+    assert m.time_to_recover == 0.0
+    assert m.settle == "recovered"
+    assert m.time_to_settle == pytest.approx(1.2, abs=0.01)
+    assert m.judged_until is not None and m.judged_until <= 16.0
+
+
+def test_a_self_healing_fault_not_recovered_before_its_revert_is_never() -> None:
+    records = fail(steady(0, 30), lambda r: 10.0 <= r.t < 16.5)
+    m = measure(records, kill(10.0, revert=16.0), end=30)
+    assert m.recovery == "never"  # not while it was in force
+    assert m.settle == "recovered"
+    assert m.errors == int(6.5 * 400)  # the whole impact, the revert's part too
