@@ -95,13 +95,15 @@ class RequestStats:
     p50: float | None
     p95: float | None
     p99: float | None
+    p95_failed: float | None = None  # how long the failed ones took (failing fast or not)
 
 
 def request_stats(name: str, records: Sequence[Any], span: float) -> RequestStats:
     """`records` are RequestRecord-like (duration, failed); latency over successes only."""
     ok = [r.duration for r in records if not r.failed]
     ok.sort()
-    failures = len(records) - len(ok)
+    bad = sorted(r.duration for r in records if r.failed)
+    failures = len(bad)
     return RequestStats(
         name=name,
         requests=len(records),
@@ -111,4 +113,5 @@ def request_stats(name: str, records: Sequence[Any], span: float) -> RequestStat
         p50=percentile_sorted(ok, 50),
         p95=percentile_sorted(ok, 95),
         p99=percentile_sorted(ok, 99),
+        p95_failed=percentile_sorted(bad, 95),
     )

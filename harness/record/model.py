@@ -51,6 +51,7 @@ class Stats(_Rec):
     p50: float | None = None
     p95: float | None = None
     p99: float | None = None
+    p95_failed: float | None = None  # of failed requests: how long customers waited to learn
 
 
 class Bucket(_Rec):

@@ -104,7 +104,10 @@ def check_trial(scenario: Scenario, trial: TrialRecord) -> list[Check]:
         checks.append(_check(s, trial, overall.p95 if overall else None))
     for name, req in e.requests.items():
         found = next((st for st in trial.by_request if st.name == name), None)
-        checks.extend(_request_checks(trial, name, req.max_error_rate, req.max_p95, found))
+        checks.extend(
+            _request_checks(trial, name, req.max_error_rate, req.max_p95, found)
+            + _failed_latency_check(trial, name, req.max_p95_failed, found)
+        )
     for fault in trial.faults:
         checks.extend(_fault_checks(scenario, trial, fault))
     checks.extend(_correctness_checks(scenario, trial))
@@ -162,6 +165,20 @@ def _request_checks(
         s = _Spec("max_p95", scope, max_p95, True, fmt.seconds, "timing")
         out.append(_check(s, trial, found.p95 if found else None, missing=missing))
     return out
+
+
+def _failed_latency_check(
+    trial: TrialRecord, name: str, limit: float | None, found: Stats | None
+) -> list[Check]:
+    """How long failing requests of this name took: a failure should come fast (a breaker)."""
+    if limit is None:
+        return []
+    s = _Spec("max_p95_failed", f"request:{name}", limit, True, fmt.seconds, "timing")
+    if found is None:
+        return [_check(s, trial, None, missing=f"no request named {name!r} was made")]
+    if found.failures == 0:
+        return [_check(s, trial, 0.0, observed="none failed")]
+    return [_check(s, trial, found.p95_failed)]
 
 
 def _count(v: float | None) -> str:

@@ -157,7 +157,12 @@ class Evidence(_Strict):
 
 class RequestExpectation(_Strict):
     max_error_rate: Ratio | None = None
-    max_p95: Duration | None = Field(default=None, gt=0)
+    max_p95: Duration | None = Field(default=None, gt=0, description="of successful requests")
+    max_p95_failed: Duration | None = Field(
+        default=None,
+        gt=0,
+        description="of failed requests: how long customers waited to learn it failed",
+    )
 
 
 class Expectations(_Strict):
