@@ -26,11 +26,12 @@ class Baseline:
     requests: int
     successes: int
     users: int
-    # per request name: p95 of its successful requests, when it had enough of them to say
+    # per request name: p95 of its successful requests (their maximum, with only a few)
     p95_by_name: Mapping[str, float] = field(default_factory=dict)
 
 
-MIN_PER_NAME = 20  # successful baseline requests a name needs for a latency bound of its own
+MIN_PER_NAME = 20  # successful baseline requests a name needs for its p95 ...
+MIN_FOR_MAX = 3  # ... below that, its slowest one stands in; below this, it is not judged
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,11 @@ class Tolerance:
     significance: float  # how unlikely, within tolerance, a unit's slow requests must be
 
     def latency_bound(self, base: Baseline, name: str | None = None) -> float | None:
-        """L: a successful request slower than this is out of tolerance (None: no baseline).
-        With a name: that request's own bound (its baseline p95), else the aggregate one."""
-        p95 = base.p95_by_name.get(name, base.p95) if name is not None else base.p95
+        """L: a successful request slower than this is out of tolerance (None: not judged).
+        With a name: that request's own bound, from its own baseline (a request type the
+        baseline hardly saw is not judged by the others' latency: a slow checkout among fast
+        pages is not a slow page)."""
+        p95 = base.p95 if name is None else base.p95_by_name.get(name)
         return None if p95 is None else p95 * self.p95_factor + self.p95_slack
 
     def error_bound(self, base: Baseline) -> float:
@@ -78,9 +81,11 @@ def baseline(
             names.setdefault(r.name, []).append(r.duration)
     by_name = {}
     for name, durations in names.items():
+        durations.sort()
         if len(durations) >= MIN_PER_NAME:
-            durations.sort()
             by_name[name] = percentile_sorted(durations, 95) or 0.0
+        elif len(durations) >= MIN_FOR_MAX:
+            by_name[name] = durations[-1]
     return Baseline(
         start=start,
         end=cutoff,

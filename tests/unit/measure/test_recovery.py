@@ -281,3 +281,13 @@ def test_a_self_healing_fault_not_recovered_before_its_revert_is_never() -> None
     assert m.recovery == "never"  # not while it was in force
     assert m.settle == "recovered"
     assert m.errors == int(6.5 * 400)  # the whole impact, the revert's part too
+
+
+def test_a_rare_slow_request_type_is_judged_by_its_own_latency_not_the_pages() -> None:
+    """Fast pages and a few slow checkouts (fewer than 20 in the baseline): a checkout is not
+    a slow page. Judged against the pages' bound, every second with a checkout read as slow."""
+    pages = steady(0, 30, rps=150, latency=0.015)
+    checkouts = steady(0.3, 30, rps=1.5, latency=0.2, name="POST /checkout")
+    nothing = FaultWindow("lat", "latency", "shipping", 10, 10, 15, 15)
+    m = measure(pages + checkouts, nothing, end=30)
+    assert m.recovery == "no_impact", m.impact_spans
