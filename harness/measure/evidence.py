@@ -164,13 +164,13 @@ def problems(
             )
         )
     bad, total = unsteady
-    if total and bad / total > rules.baseline_max_unsteady:
+    if total and bad > max(1.0, rules.baseline_max_unsteady * total):
         out.append(
             EvidenceProblem(
                 "unsteady_baseline",
                 f"{bad} of the baseline's {total} windows were themselves out of tolerance "
-                f"(at most {rules.baseline_max_unsteady:.0%} allowed): the steady state was too "
-                "noisy to tell a fault's impact from it (a busy machine, or a warm-up that had "
+                f"(at most {rules.baseline_max_unsteady:.0%}, or one, allowed): the steady "
+                "state was too noisy to tell a fault's impact from it (a busy machine, or a warm-up that had "
                 "not settled)",
                 "baseline",
             )
