@@ -170,8 +170,8 @@ def problems(
                 "unsteady_baseline",
                 f"{bad} of the baseline's {total} windows were themselves out of tolerance "
                 f"(at most {rules.baseline_max_unsteady:.0%}, or one, allowed): the steady "
-                "state was too noisy to tell a fault's impact from it (a busy machine, or a warm-up that had "
-                "not settled)",
+                "state was too noisy to tell a fault's impact from it (a busy machine, or a "
+                "warm-up that had not settled)",
                 "baseline",
             )
         )
