@@ -22,7 +22,8 @@ def test_html_has_every_scenario_trial_verdict_and_one_copy_of_plotly() -> None:
             assert f'id="tl-{s.name}-{t.index}"' in page  # one timeline per trial
     assert page.count("plotly.js v") == 1  # the library, embedded once
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', page)  # offline
-    assert "flaky" in page  # kill-check's verdict differed between its trials
+    flaky = any(sc.flaky for sc in record.scenarios)  # a verdict differed between trials
+    assert ('badge aborted">flaky' in page) == flaky
     assert page.count("✗ broken") == sum(
         1 for s in record.scenarios for t in s.trials for c in t.checks if c.verdict == "fail"
     )
@@ -34,10 +35,16 @@ def test_fault_windows_are_drawn_where_the_faults_were() -> None:
     trial = record.scenarios[0].trials[0]
     fig = charts.timeline(trial)
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    windows = [r for r in rects if r.fillcolor != charts.VERMILLION]
+    impact = [r for r in rects if r.fillcolor == charts.VERMILLION]
     (fault,) = trial.faults
     assert fault.t_inject is not None and fault.t_revert is not None
-    assert {(round(r.x0, 3), round(r.x1, 3)) for r in rects} == {
+    assert {(round(r.x0, 3), round(r.x1, 3)) for r in windows} == {
         (round(fault.t_inject, 3), round(fault.t_revert, 3))
+    }
+    assert trial.impact is not None and trial.impact.spans  # the slow checks cost errors
+    assert {(round(r.x0, 3), round(r.x1, 3)) for r in impact} == {
+        (round(a, 3), round(b, 3)) for a, b in trial.impact.spans
     }
     lines = {round(s.x0, 3) for s in fig.layout.shapes if s.type == "line"}
     p = trial.phases
@@ -69,16 +76,36 @@ def test_junit_of_a_passing_run() -> None:
     assert all(c.find("system-out") is not None for c in doc.findall(".//testcase"))
 
 
+def tables(text: str) -> list[list[str]]:
+    out: list[list[str]] = []
+    for ln in text.splitlines():
+        if ln.startswith("|"):
+            if not out or not out[-1]:
+                out.append([])
+            out[-1].append(ln)
+        elif out and out[-1]:
+            out.append([])
+    return [t for t in out if t]
+
+
 def test_markdown_tables_are_well_formed() -> None:
-    record = load(REPEATED)
-    text = markdown.render(record, report_link="reports/x/report.html")
-    rows = [ln for ln in text.splitlines() if ln.startswith("|")]
-    widths = {ln.count("|") - ln.count("\\|") for ln in rows}
-    assert widths == {8}  # 7 columns, every row
-    assert rows[1].startswith("|---")
-    for s in record.scenarios:
-        assert any(f"| {s.name} |" in ln for ln in rows)
-    assert "### Broken promises" in text and "Flaky" in text
+    for name in (REPEATED, REGRESSED):
+        record = load(name)
+        text = markdown.render(record, report_link="reports/x/report.html")
+        summary, *others = tables(text)
+        for table in [summary, *others]:
+            widths = {ln.count("|") - ln.count("\\|") for ln in table}
+            assert len(widths) == 1, table  # every row as wide as the header
+            assert table[1].startswith("|---")
+        assert {ln.count("|") for ln in summary} == {8}  # 7 columns
+        for s in record.scenarios:
+            assert any(f"| {s.name} |" in ln for ln in summary)
+        assert ("Flaky" in text) == any(s.flaky for s in record.scenarios)
+        broken = any(
+            c.verdict == "fail" for s in record.scenarios for t in s.trials for c in t.checks
+        )
+        assert ("### Broken promises" in text) == broken
+        assert "### Orders and charges" in text  # reconciliation, asserted or not
 
 
 def test_narrative_follows_the_incident_order() -> None:
