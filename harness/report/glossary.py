@@ -46,6 +46,12 @@ GLOSSARY: dict[str, tuple[str, str]] = {
         "LB marked down",
         "Seconds from t_inject until HAProxy's runtime API showed the server out of rotation.",
     ),
+    "time_to_settle": (
+        "settled after revert",
+        "For a fault the system should survive while it lasts (a kill): from its revert (the "
+        "replica restarted) until the service was back within tolerance and stayed there. "
+        "'no impact': lifting it disturbed nothing.",
+    ),
     "lb_up_after": (
         "LB back up",
         "Seconds from t_inject until HAProxy showed the server UP again.",

@@ -36,6 +36,7 @@ METRIC_KEYS = [
     "delivered_ratio",
     "lb_down_after",
     "lb_up_after",
+    "time_to_settle",
 ]
 
 

@@ -138,6 +138,13 @@ def _recovery_story(f: FaultRecord) -> list[str]:
         out.append("Service was still out of tolerance at the end of the trial.")
     elif m.recovery == "cut":
         out.append("Service was still out of tolerance when the next fault began.")
+    if m.settle == "recovered":
+        out.append(
+            f"Lifting it disturbed the service again; it settled back within tolerance "
+            f"{fmt.seconds(m.time_to_settle)} after the revert."
+        )
+    elif m.settle in ("never", "cut"):
+        out.append("After it was lifted the service did not settle back within tolerance.")
     if m.confounded_by:
         out.append(
             f"It began while {', '.join(m.confounded_by)} had not recovered: its figures "

@@ -94,7 +94,7 @@ def _trend_figs(runs: list[RunRecord]) -> list[tuple[str, Any]]:
         fig.update_traces(hovertext=verdicts)
         fig.update_layout(
             height=300,
-            template="plotly_white",
+            template=charts.light(),
             showlegend=True,
             margin={"l": 50, "r": 20, "t": 40, "b": 80},
             legend={"orientation": "h", "y": -0.35},

@@ -20,7 +20,7 @@ def test_html_has_every_scenario_trial_verdict_and_one_copy_of_plotly() -> None:
         assert f'id="{s.name}"' in page
         for t in s.trials:
             assert f'id="tl-{s.name}-{t.index}"' in page  # one timeline per trial
-    assert page.count("plotly.js v") == 1  # the library, embedded once
+    assert page.count("plotly.js (basic - minified) v") == 1  # the basic bundle, embedded once
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', page)  # offline
     flaky = any(sc.flaky for sc in record.scenarios)  # a verdict differed between trials
     assert ('badge aborted">flaky' in page) == flaky
