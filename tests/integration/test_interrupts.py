@@ -26,7 +26,7 @@ import psutil
 import pytest
 
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
-from harness.load.process import LOAD_OF_ENV
+from harness.load._stream import LOAD_OF_ENV
 from harness.platforms.local import LocalPlatform
 from harness.scenario.loader import load_file
 
