@@ -32,6 +32,7 @@ from bench import (  # noqa: E402
     green,
     overhead,
     proxy,
+    scale,
     scaling,
     truth,
 )
@@ -49,8 +50,9 @@ NAMES = (
     "chain",
     "green",
     "truth",
+    "scale",
 )
-ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling"}  # those bring up their own targets
+ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling", "scale"}  # those bring up their own targets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                 "scaling",
                 lambda: scaling.scaling(work / "scaling", pairs=args.scaling_pairs),
             )
+        if "scale" in chosen:  # synthetic, known by construction: no stack
+            _step(results, "scale", lambda: scale.scale(work / "scale"))
         if chosen & ON_SAMPLE_SHOP:
             _stack_steps(args, chosen, results, work, reports)
         if "truth" in chosen:

@@ -1,0 +1,194 @@
+"""Measurement at scale (issue 15): a trial of 1,000,000 requests, synthetic and known by
+construction, through assess() -> record -> judge() -> report; and the HTML report of a
+12-scenario run: its size and how long headless Chromium takes to open it.
+
+Each 1M-request figure is measured in a child process of its own, so peak memory (ru_maxrss)
+is that step's alone. No stack is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REQUESTS = 1_000_000
+RATE = 1700.0  # req/s: the one-process ceiling here, so 1M requests is a ~10-minute trial
+ASSESS_GOAL_S, ASSESS_GOAL_MB = 10.0, 1024.0
+REPORT_GOAL_MB, OPEN_GOAL_S = 1.5, 2.0
+
+
+def scale(work: Path, *, requests: int = REQUESTS) -> dict[str, Any]:
+    work.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"requests": requests, "rate": RATE}
+    out["million"] = _child(work, requests)
+    out["report_12"] = _twelve_scenario_report(work)
+    return out
+
+
+def _child(work: Path, requests: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.scale", str(work), str(requests)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _million(work: Path, requests: int) -> dict[str, Any]:
+    """In the child: build the trial, assess it, record it, judge it, render its report."""
+    from harness.faults.meta import FaultMeta
+    from harness.measure.assess import assess
+    from harness.measure.observations import FaultObservation, PhaseTimes, TrialObservations
+    from harness.measure.timeline import RequestRecord
+    from harness.record import io as record_io
+    from harness.record import model as rec
+    from harness.report.html import render
+    from harness.scenario.schema import Scenario
+    from harness.scenario.settings import assess_settings
+    from harness.scenario.trial_record import to_record, write_timeline_csv
+    from harness.scenario.verdict import judge
+
+    t0 = 1_000_000.0
+    names = ("GET /products", "GET /products/[id]", "POST /carts", "POST /checkout")
+    end = t0 + requests / RATE
+    kill_at = t0 + min(300.0, (60.0 + requests / RATE) / 2)  # 300 s in, or mid fault phase
+    broken = (kill_at, kill_at + 2.0)  # 2 s of errors after the kill
+    records = []
+    for i in range(requests):
+        t = t0 + i / RATE
+        failed = broken[0] <= t < broken[1] and i % 3 == 0
+        records.append(RequestRecord(t, 0.004, names[i % 4], 503 if failed else 200, None, i % 64))
+    truth_errors = sum(1 for r in records if r.failed)
+    meta = FaultMeta("kill", "kill", "instance", "shop-1", True, ("shop-1",), ("shop-1",))
+    obs = TrialObservations(
+        seed=1,
+        started_at=t0,
+        finished_at=end,
+        users=64,
+        phases=PhaseTimes(t0, t0 + 10, t0 + 60, t0 + 60, end),
+        requests=tuple(records),
+        faults=(FaultObservation(meta, kill_at - 0.001, kill_at, None, None),),
+    )
+    scenario = Scenario.model_validate({"name": "million", "expect": {"max_errors_per_fault": 10}})
+    settings = assess_settings(scenario)
+    base_rss = _rss_mb()
+    started = time.perf_counter()
+    metrics = assess(settings, obs)
+    assess_s = time.perf_counter() - started
+    assess_rss = _rss_mb()
+    started = time.perf_counter()
+    trial = judge(scenario, to_record(0, obs, metrics, settings, {}, None))
+    judge_s = time.perf_counter() - started
+    run = rec.RunRecord(
+        run_id="million",
+        status=trial.status,
+        started_at=t0,
+        finished_at=end,
+        platform="synthetic",
+        stack="synthetic",
+        harness_version="bench",
+        machine=rec.Machine(hostname="bench", cpus=1, system="", python=""),
+        seed=1,
+        scenarios=[
+            rec.ScenarioRecord(name="million", spec={}, status=trial.status, trials=[trial])
+        ],
+    )
+    run_dir = work / "million"
+    record_io.write(run, run_dir)
+    csv_path = write_timeline_csv(obs, run_dir / "timeline.csv.gz")
+    started = time.perf_counter()
+    html = render(run)
+    render_s = time.perf_counter() - started
+    (run_dir / "report.html").write_text(html, encoding="utf-8")
+    m = trial.faults[0].metrics
+    return {
+        "assess_seconds": round(assess_s, 2),
+        "assess_peak_mb": round(assess_rss, 1),
+        "peak_mb_before_assess": round(base_rss, 1),
+        "judge_seconds": round(judge_s, 3),
+        "record_mb": round((run_dir / "record.json").stat().st_size / 1e6, 2),
+        "timeline_csv_mb": round(csv_path.stat().st_size / 1e6, 1),
+        "report_seconds": round(render_s, 2),
+        "report_mb": round(len(html.encode()) / 1e6, 2),
+        "errors": m.errors,
+        "errors_truth": truth_errors,
+        "time_to_recover": m.time_to_recover,
+        "time_to_recover_truth": round(broken[1] - kill_at, 4),
+    }
+
+
+def _twelve_scenario_report(work: Path) -> dict[str, Any]:
+    """A 12-scenario run record made by the real engine: the fixture runs' scenarios, copied
+    to twelve, rendered; its size, and the time Chromium takes until every chart is drawn."""
+    from harness.record import io as record_io
+    from harness.report.html import render
+
+    root = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "records"
+    source = record_io.read(sorted(p for p in root.iterdir() if p.is_dir())[0])
+    scenarios: list[Any] = []
+    while len(scenarios) < 12:
+        for s in source.scenarios:
+            if len(scenarios) < 12:
+                trials = s.trials[:1]
+                name = f"{s.name}-{len(scenarios) + 1}"
+                scenarios.append(s.model_copy(update={"name": name, "trials": trials}))
+    run = source.model_copy(update={"scenarios": scenarios})
+    page = work / "twelve" / "report.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(render(run), encoding="utf-8")
+    return {
+        "scenarios": len(scenarios),
+        "report_mb": round(page.stat().st_size / 1e6, 2),
+        "open_seconds": _open_seconds(page, charts=len(scenarios)),
+    }
+
+
+def _open_seconds(page: Path, *, charts: int, tries: int = 3) -> float | None:
+    """Median time from navigation until Chromium drew every timeline (its SVG is there)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            for _ in range(tries):
+                tab = browser.new_page()
+                started = time.perf_counter()
+                tab.goto(page.as_uri())
+                tab.wait_for_function(
+                    f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+                    timeout=60_000,
+                )
+                times.append(time.perf_counter() - started)
+                tab.close()
+        finally:
+            browser.close()
+    times.sort()
+    return round(times[len(times) // 2], 2)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    print(json.dumps(_million(Path(sys.argv[1]), int(sys.argv[2]))))
