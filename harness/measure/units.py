@@ -116,17 +116,44 @@ def tile(
     tol: Tolerance,
     latency_slo: float | None = None,
 ) -> list[Unit]:
-    """The complete units [start + k*width, ...) that end by `end`, each judged."""
+    """The complete units [start + k*width, ...) that end by `end`, each judged, and the
+    shorter stretch left before `end` when it holds at least min_requests requests: a trial
+    that ends 20 ms short of a whole unit has still watched the service for that long."""
     if width <= 0:
         raise ValueError("unit width must be > 0")
-    err_bound = tol.error_bound(base)
-    bounds = Bounds(base, tol, latency_slo)
-    expected = base.rps * width
+    judge = _Judge(records, starts, base, tol, latency_slo)
     out: list[Unit] = []
     k = 0
     while start + (k + 1) * width <= end + 1e-9:
-        s, e = start + k * width, start + (k + 1) * width
-        lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
+        out.append(judge(start + k * width, start + (k + 1) * width))
+        k += 1
+    rest = start + k * width
+    if end - rest > 1e-9:
+        lo, hi = bisect.bisect_left(starts, rest), bisect.bisect_left(starts, end)
+        if hi - lo >= tol.min_requests:
+            out.append(judge(rest, end))
+    return out
+
+
+class _Judge:
+    """Judges one unit [s, e): errors above the bound, names significantly slow, or too few
+    requests for what the baseline rate promised over its width."""
+
+    def __init__(
+        self,
+        records: Sequence[RequestRecord],
+        starts: Sequence[float],
+        base: Baseline,
+        tol: Tolerance,
+        latency_slo: float | None,
+    ) -> None:
+        self._records, self._starts, self._base, self._tol = records, starts, base, tol
+        self._err_bound = tol.error_bound(base)
+        self._bounds = Bounds(base, tol, latency_slo)
+
+    def __call__(self, s: float, e: float) -> Unit:
+        records, tol, bounds = self._records, self._tol, self._bounds
+        lo, hi = bisect.bisect_left(self._starts, s), bisect.bisect_left(self._starts, e)
         failures = 0
         ok: list[float] = []
         per_name: dict[str, list[int]] = {}  # name -> [successes, slow]
@@ -142,14 +169,14 @@ def tile(
                 counts[1] += 1
         ok.sort()
         n = hi - lo
-        errors = bool(n) and failures / n > err_bound + 1e-12
+        errors = bool(n) and failures / n > self._err_bound + 1e-12
         slow_names = _significant(per_name, tol.significance)
         why = None
         if errors:
             why = "errors"
         elif slow_names:
             why = "latency"
-        elif n < tol.min_requests and expected >= 2 * tol.min_requests - 1e-9:
+        elif n < tol.min_requests and self._base.rps * (e - s) >= 2 * tol.min_requests - 1e-9:
             why = "throughput"
         first_bad = last_bad = None
         if why is not None:  # the requests that made it bad: failures, slow ones of those names
@@ -159,22 +186,8 @@ def tile(
                     if first_bad is None:
                         first_bad = i
                     last_bad = i
-        out.append(
-            Unit(
-                s,
-                e,
-                lo,
-                hi,
-                failures,
-                percentile_sorted(ok, 95),
-                why is not None,
-                why,
-                first_bad,
-                last_bad,
-            )
-        )
-        k += 1
-    return out
+        p95 = percentile_sorted(ok, 95)
+        return Unit(s, e, lo, hi, failures, p95, why is not None, why, first_bad, last_bad)
 
 
 def _significant(per_name: dict[str, list[int]], significance: float) -> set[str]:

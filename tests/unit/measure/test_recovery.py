@@ -169,6 +169,34 @@ def test_low_rate_widens_units_and_reports_its_resolution() -> None:
     assert m.errors == 1
 
 
+def test_a_trial_ending_just_short_of_a_whole_unit_still_judges_its_last_stretch() -> None:
+    """CI, slow stack: units of 3.10 s, the trial ended 3.08 s after the first one; judging
+    complete units only called a service that had answered ten requests in a row 'never
+    recovered'."""
+    records = steady(0, 20.0 + 2 * 10 / 3 - 0.1, rps=3, latency=0.3, users=1)
+    records = fail(records, lambda r: 20.2 <= r.t < 20.4)
+    m = measure(records, kill(20.2), end=records[-1].t + 0.05, base_window=(2, 20))
+    assert m.units == 2 and m.bad_units == 1
+    assert m.recovery == "recovered"
+    assert m.time_to_recover == pytest.approx(20 + 2 / 3 - 20.2, abs=0.01)
+
+
+def test_a_short_tail_with_too_few_requests_is_not_evidence_of_recovery() -> None:
+    records = steady(0, 20.2 + 10 / 3 + 1.0, rps=3, latency=0.3, users=1)
+    records = fail(records, lambda r: 20.2 <= r.t < 20.4)
+    m = measure(records, kill(20.2), end=records[-1].t + 0.05, base_window=(2, 20))
+    assert m.units == 1  # a 1 s tail holds 3 requests: fewer than min_requests (5)
+    assert m.recovery == "never"
+
+
+def test_errors_in_the_last_instants_are_not_dropped_with_a_partial_unit() -> None:
+    down = FaultWindow("x", "down", "payment", 10, 10, 12, 12)
+    records = fail(steady(0, 15.5), lambda r: r.t >= 15.1)
+    m = measure(records, down, end=15.5)
+    assert m.recovery == "never"  # bad again in the 0.5 s after the last whole unit
+    assert m.impact_spans[-1] == pytest.approx((15.0, 15.5))
+
+
 def test_a_single_error_in_a_flaky_baseline_is_no_impact() -> None:
     records = fail(steady(0, 30), lambda r: r.user == 3 and int(r.t * 400) % 50 == 3)  # ~0.6 %
     tol = Tolerance(
