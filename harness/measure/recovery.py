@@ -279,16 +279,18 @@ def _first_seen(records: Sequence[RequestRecord], u: Unit) -> tuple[float, float
 
 
 def _recovery_moment(records: Sequence[RequestRecord], u: Unit) -> tuple[float, float]:
-    """The start of the first request after the last bad request of the last bad unit (and
-    the gap between them: the resolution); the unit's end when it was bad only for its
-    throughput."""
+    """The start of the first request after the last bad request of the last bad unit, and
+    the resolution: the gap between them, or the good request's own duration when longer (it
+    may have started before the service was well and been served after); the unit's end when
+    it was bad only for its throughput."""
     if u.last_bad is None:
         return u.end, u.end - u.start
     last = records[u.last_bad]
     if u.last_bad + 1 >= len(records):
         return u.end, u.end - last.t
-    moment = min(records[u.last_bad + 1].t, u.end)
-    return moment, moment - last.t
+    good = records[u.last_bad + 1]
+    moment = min(good.t, u.end)
+    return moment, max(moment - last.t, good.duration)
 
 
 def _during_end(fault: FaultWindow, impact_end: float, unit: float) -> float:
