@@ -186,7 +186,10 @@ def test_recover_reverts_custom_faults_a_sigkilled_harness_left(
     try:
         wait_until(
             "the exec fault applied",
-            lambda: any(e["event"] == "fault_applied" for e in events(tmp_path)),
+            lambda: any(
+                e["event"] == "fault_applied" and e["fault"] == "shipping-slow"
+                for e in events(tmp_path)
+            ),
             timeout=240,
             interval=0.1,
         )
