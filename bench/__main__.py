@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     if not args.no_docs:
         update_docs(ROOT / "docs" / "performance.md", table)
-    return 0
+    return 1 if results.get("failed") else 0
 
 
 def _stack_steps(
@@ -159,9 +159,16 @@ def _stack_steps(
 
 
 def _step(results: dict[str, Any], name: str, step: Callable[[], Any]) -> None:
+    """Run one benchmark; a failure is recorded under "failed" and the others still run, so
+    twenty minutes of figures are not lost to the last step (main() then exits 1)."""
     t = time.monotonic()
     print(f"[bench] {name} ...", flush=True)
-    results[name] = step()
+    try:
+        results[name] = step()
+    except Exception as e:  # any benchmark's failure is reported, not fatal
+        results.setdefault("failed", {})[name] = f"{type(e).__name__}: {e}"
+        print(f"[bench] {name} FAILED: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        return
     results[name]["bench_seconds"] = round(time.monotonic() - t, 1)
     print(f"[bench] {name}: {json.dumps(results[name], default=str)[:300]}", flush=True)
 

@@ -216,6 +216,8 @@ def render(r: dict[str, Any]) -> str:
     rows += _scale_rows(r.get("scale"))
     lines = ["| benchmark | figure | median (min-max) | target |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    for name, why in sorted(r.get("failed", {}).items()):
+        lines.append(f"| {name} | **failed**: {why.splitlines()[0][:200]} | | |")
     head = (
         f"Command: `{r['command']}` · {r['started']} · {r['machine']['cpus']} CPUs, "
         f"{r['machine']['system']}, Python {r['machine']['python']} · took "

@@ -59,7 +59,10 @@ def _million(work: Path, requests: int) -> dict[str, Any]:
     names = ("GET /products", "GET /products/[id]", "POST /carts", "POST /checkout")
     end = t0 + requests / RATE
     kill_at = t0 + min(300.0, (60.0 + requests / RATE) / 2)  # 300 s in, or mid fault phase
-    broken = (kill_at, kill_at + 2.0)  # 2 s of errors after the kill
+    apply_at = kill_at - 0.001
+    # 2 s of errors after the kill, ending on a unit's edge (units tile from apply_at): a lone
+    # failure in a unit of 1,700 requests is within the tolerance by definition, not an impact
+    broken = (kill_at, apply_at + 2.0)
     records = []
     for i in range(requests):
         t = t0 + i / RATE
@@ -74,7 +77,7 @@ def _million(work: Path, requests: int) -> dict[str, Any]:
         users=64,
         phases=PhaseTimes(t0, t0 + 10, t0 + 60, t0 + 60, end),
         requests=tuple(records),
-        faults=(FaultObservation(meta, kill_at - 0.001, kill_at, None, None),),
+        faults=(FaultObservation(meta, apply_at, kill_at, None, None),),
     )
     scenario = Scenario.model_validate({"name": "million", "expect": {"max_errors_per_fault": 10}})
     settings = assess_settings(scenario)
@@ -119,7 +122,8 @@ def _million(work: Path, requests: int) -> dict[str, Any]:
         "report_mb": round(len(html.encode()) / 1e6, 2),
         "errors": m.errors,
         "errors_truth": truth_errors,
-        "time_to_recover": m.time_to_recover,
+        "time_to_recover": round(m.time_to_recover, 4) if m.time_to_recover is not None else None,
+        "resolution_recover": m.resolution_recover,
         "time_to_recover_truth": round(broken[1] - kill_at, 4),
     }
 

@@ -155,7 +155,7 @@ CASES = (
     Case("noimpact", "no-impact", _no_impact),
     Case("slow", "slow-kill", _slow),
     Case("evidence", "starved", _inconclusive("saturated"), starve=True),
-    Case("evidence", "crowd", _inconclusive("no_requests")),
+    Case("evidence", "silent", _inconclusive("no_requests")),
     Case("evidence", "unhealthy-baseline", _inconclusive("unhealthy_baseline")),
 )
 

@@ -1,0 +1,43 @@
+"""The bench's own plumbing: its ground-truth cases load, and one failed step loses nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench import truth
+from bench.__main__ import _step
+from bench.markdown import render
+from harness.scenario.loader import load_file
+from harness.stack.loader import load_stack
+from tests.stacks import running
+
+
+@pytest.mark.parametrize("case", truth.CASES, ids=lambda c: f"{c.stack}/{c.scenario}")
+def test_every_ground_truth_case_is_a_scenario_the_harness_accepts(case: truth.Case) -> None:
+    """make bench once ran 22 minutes and then died on a case the input bounds refuse."""
+    spec, _ = load_stack(running.stack_file(case.stack))
+    assert load_file(running.scenario_file(case.stack, case.scenario), spec)
+
+
+def test_a_failed_step_is_recorded_and_the_others_still_count() -> None:
+    results: dict[str, Any] = {}
+
+    def broken() -> dict[str, Any]:
+        raise RuntimeError("the stack did not come up")
+
+    _step(results, "truth", broken)
+    _step(results, "scale", lambda: {"x": 1})
+    assert results["failed"] == {"truth": "RuntimeError: the stack did not come up"}
+    assert results["scale"]["x"] == 1
+    table = render(
+        {
+            **results,
+            "scale": None,
+            "command": "python -m bench",
+            "started": "now",
+            "machine": {"cpus": 2, "system": "Linux", "python": "3.11"},
+        }
+    )
+    assert "| truth | **failed**: RuntimeError: the stack did not come up | | |" in table
