@@ -109,6 +109,8 @@ def measure_fault(
     ref = fault.recovery_reference
     split = _split_at_revert(fault, units)
     own = _judge(records, units[:split], span_end if split == len(units) else None, trial_end)
+    if own.seen is not None and units and units[0].bad:
+        own = _seen_in_flight(records, starts, a, longest, own)
     if own.seen is not None:
         own_detect: float | None = max(0.0, own.seen - fault.t_inject)
     else:
@@ -266,6 +268,28 @@ def _split_at_revert(fault: FaultWindow, units: Sequence[Unit]) -> int:
         return len(units)
     split = bisect.bisect_left([u.end for u in units], fault.t_revert_called + 1e-9)
     return split if split > 0 else len(units)
+
+
+def _seen_in_flight(
+    records: Sequence[RequestRecord],
+    starts: Sequence[float],
+    a: float,
+    longest: float,
+    seg: _Segment,
+) -> _Segment:
+    """A request in flight when the fault was applied that failed after it was seen by its
+    customer before any request of the first unit (which holds requests by start time): on a
+    slow stack (300 ms a request) detection came one request late. Only when the impact begins
+    with the span's first unit, so an earlier, unrelated failure is never pulled in."""
+    lo, hi = bisect.bisect_left(starts, a - longest), bisect.bisect_left(starts, a)
+    seen = [i for i in range(lo, hi) if records[i].failed and a <= records[i].end]
+    if seg.seen is None or not seen:
+        return seg
+    i = min(seen, key=lambda k: records[k].end)
+    if records[i].end >= seg.seen:
+        return seg
+    prev = records[i - 1].t if i > 0 else records[i].t
+    return replace(seg, seen=records[i].end, res_seen=max(records[i].t - prev, 0.0))
 
 
 def _first_seen(records: Sequence[RequestRecord], u: Unit) -> tuple[float, float]:

@@ -393,6 +393,16 @@ class TestSlow:
         assert m.resolution_recover is not None and 0.05 <= m.resolution_recover <= 1.0
         assert m.resolution_detect is not None and 0.0 <= m.resolution_detect <= 1.0
 
+    def test_detection_is_when_the_first_failed_answer_arrived(
+        self, outcome: Outcome, truth: Truth
+    ) -> None:
+        """The first failure is often a request in flight at the kill (started before it):
+        detection must not wait for the next request, 300 ms later."""
+        f = outcome.fault("kill-one")
+        expected = truth.detect_after(outcome.at(f.t_inject))
+        assert expected is not None and f.metrics.time_to_detect is not None
+        assert abs(f.metrics.time_to_detect - expected) <= 0.1, (f.metrics, expected)
+
     def test_errors_are_the_hiccup(self, outcome: Outcome, truth: Truth) -> None:
         m = outcome.fault("kill-one").metrics
         # plus at most the request in flight on the killed replica, if HAProxy could not retry it

@@ -181,6 +181,21 @@ def test_a_trial_ending_just_short_of_a_whole_unit_still_judges_its_last_stretch
     assert m.time_to_recover == pytest.approx(20 + 2 / 3 - 20.2, abs=0.01)
 
 
+def test_a_request_in_flight_at_the_kill_is_when_a_slow_stacks_customer_first_saw_it() -> None:
+    """bench truth, slow stack: detection came one request (300 ms) late, because the first
+    failure was a request started before the fault and units hold requests by start time."""
+    records = steady(0, 40, rps=3, latency=0.3, users=1)  # starts at 20.0, 20.33, 20.67
+    records = fail(records, lambda r: 19.9 <= r.t < 20.4)  # 20.0 (in flight) and 20.33
+    m = measure(records, kill(20.2), end=40, base_window=(2, 19))
+    assert m.time_to_detect == pytest.approx(20.3 - 20.2, abs=0.01)  # the 20.0 one's end
+    assert m.errors == 2
+    # a failure that ended before the fault was applied is not the fault's
+    early = fail(steady(0, 40, rps=3, latency=0.3, users=1), lambda r: 19.6 <= r.t < 19.8)
+    early = fail(early, lambda r: 20.3 <= r.t < 20.4)
+    m = measure(early, kill(20.2), end=40, base_window=(2, 19))
+    assert m.time_to_detect == pytest.approx(20.33 + 0.3 - 20.2, abs=0.01)
+
+
 def test_a_short_tail_with_too_few_requests_is_not_evidence_of_recovery() -> None:
     records = steady(0, 20.2 + 10 / 3 + 1.0, rps=3, latency=0.3, users=1)
     records = fail(records, lambda r: 20.2 <= r.t < 20.4)
