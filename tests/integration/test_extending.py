@@ -117,9 +117,14 @@ def test_custom_faults_plugin_and_journey_each_get_a_verdict(
     checkout = next(p for p in trial.probes if p.id == "checkout")
     assert {ph.phase for ph in checkout.by_phase} == {"baseline", "observe"}
     assert all(ph.samples >= 2 for ph in checkout.by_phase)
-    # the journey's checkouts went into the ledger: reconciliation finds none of them phantom
-    assert trial.reconciliation is not None
-    assert trial.reconciliation.counts["phantom_orders"] == 0
+    # the journey's checkouts went into the ledger: reconciliation finds none of them phantom.
+    # A customer's checkout in flight when payment went off can be answered 503 and still be
+    # confirmed by the shop: a phantom order, and a true finding about the sample shop (CI)
+    rc = trial.reconciliation
+    assert rc is not None
+    phantoms = rc.examples.get("phantom_orders", [])
+    assert len(phantoms) == rc.counts["phantom_orders"] <= 4, rc
+    assert not [key for key in phantoms if key.startswith("probe-")], rc
     # while the exec fault was in force, its toxic slowed shipping; then it was removed
     assert (tmp_path / "toxic.log").read_text().split("\n")[:2] == [
         "add exec-latency 200",

@@ -179,8 +179,10 @@ def test_remote_workers_clocks_are_corrected_onto_the_harness_clock(
     for r in requests:
         assert r.status == 200, r
         arrived = arrivals.seen[r.name.removeprefix("GET ")]
+        # 5 ms: two processes' wall-clock readings on a busy VM (in CI the server stamped a local
+        # request 0.4 ms after its client had the answer)
         slack = (
-            clocks[str(r.user // PER_WORKER)].uncertainty + 0.002 if r.user > PER_WORKER else 0.002
+            clocks[str(r.user // PER_WORKER)].uncertainty + 0.005 if r.user > PER_WORKER else 0.005
         )
         # the server saw it after the worker started it and before the worker had the answer
         assert r.t - slack <= arrived <= r.t + r.duration + slack, (r, arrived)
