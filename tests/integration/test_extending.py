@@ -119,7 +119,8 @@ def test_custom_faults_plugin_and_journey_each_get_a_verdict(
     assert all(ph.samples >= 2 for ph in checkout.by_phase)
     # the journey's checkouts went into the ledger: reconciliation finds none of them phantom.
     # A customer's checkout in flight when payment went off can be answered 503 and still be
-    # confirmed by the shop: a phantom order, and a true finding about the sample shop (CI)
+    # confirmed by the shop: a phantom order, and a true finding about the sample shop (CI);
+    # at most one per customer (4 users) in flight when it went off
     rc = trial.reconciliation
     assert rc is not None
     phantoms = rc.examples.get("phantom_orders", [])
