@@ -26,6 +26,7 @@ from harness.errors import StackError
 from harness.lb import haproxy_config
 from harness.platforms._health import lb_check
 from harness.platforms._ports import LOOPBACK
+from harness.platforms._secrets import with_password
 from harness.platforms.base import Endpoints, InstanceRef, ResolvedOptions, StackOptions
 from harness.platforms.compose_state import ComposeState
 from harness.stack.model import DbKind, StackSpec
@@ -38,6 +39,7 @@ TOXIPROXY_SERVICE = "toxiproxy"
 TOXIPROXY_PORT = 8474
 DB_SERVICE = "postgres"
 DB_PORT = 5432
+DB_PASSWORD_VARIABLE = "SHOPCHAOS_POSTGRES_PASSWORD"  # noqa: S105 - the variable's name
 INFRA = (LB_SERVICE, TOXIPROXY_SERVICE, DB_SERVICE)
 DB_KIND: DbKind = "postgres"  # the Compose stack's database (the shop reaches it through Toxiproxy)
 
@@ -108,8 +110,11 @@ def instances(spec: StackSpec, opts: ResolvedOptions) -> list[Instance]:
     return out
 
 
-def endpoints(spec: StackSpec, state: ComposeState) -> Endpoints:
-    """How the harness reaches a running stack: everything on 127.0.0.1 at its published port."""
+def endpoints(spec: StackSpec, state: ComposeState, *, db_password: str | None = None) -> Endpoints:
+    """How the harness reaches a running stack: everything on 127.0.0.1 at its published port.
+
+    The database URL carries the password (the stack file's, else `db_password`: the one `up`
+    generated for our Compose file): in memory only, for reconciliation and the DR drill."""
     backend = spec.load_balancer.backend
     refs = tuple(
         InstanceRef(
@@ -124,6 +129,7 @@ def endpoints(spec: StackSpec, state: ComposeState) -> Endpoints:
     for ref in refs:
         service_urls.setdefault(ref.service, f"http://{ref.address}")
     db = spec.database
+    database_url = f"postgresql://{db.user}@{LOOPBACK}:{state.db_port}/{db.name}"
     return Endpoints(
         entry_url=f"http://{LOOPBACK}:{state.entry_port}",
         toxiproxy_url=f"http://{LOOPBACK}:{state.toxiproxy_port}",
@@ -131,8 +137,7 @@ def endpoints(spec: StackSpec, state: ComposeState) -> Endpoints:
         lb_backend=backend,
         instances=refs,
         proxies={name: name for name in spec.proxies(state.options.db)},
-        database_url=f"postgresql://{db.user}{f':{db.password}' if db.password else ''}"
-        f"@{LOOPBACK}:{state.db_port}/{db.name}",
+        database_url=with_password(database_url, db.password or db_password or ""),
         service_urls=service_urls,
     )
 

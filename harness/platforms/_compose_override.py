@@ -24,6 +24,7 @@ import yaml
 
 from harness.errors import StackError
 from harness.platforms import _compose_files as files
+from harness.platforms._secrets import with_password
 from harness.platforms.base import ResolvedOptions
 from harness.stack.model import StackSpec
 
@@ -123,13 +124,12 @@ def _require(spec: StackSpec, defined: dict[str, Any], base: str, db: str) -> No
 
 def _context(spec: StackSpec, lay: files.Layout, listen: dict[str, int]) -> dict[str, object]:
     db = spec.database
-    secret = f":{db.password}" if db.password else ""
     via_proxy = "database" in listen
     host = f"{lay.toxiproxy}:{listen['database']}" if via_proxy else f"{lay.db}:{lay.db_port}"
     return {
         "dep_url": {n: f"http://{lay.toxiproxy}:{p}" for n, p in listen.items()},
         "dep_addr": {n: f"{lay.toxiproxy}:{p}" for n, p in listen.items()},
-        "db_url": f"postgresql://{db.user}{secret}@{host}/{db.name}",
+        "db_url": with_password(f"postgresql://{db.user}@{host}/{db.name}", db.password or ""),
     }
 
 

@@ -32,9 +32,11 @@ class PgAdmin:
         self.timeout = timeout
 
     def _conn_args(self, db: str) -> list[str]:
-        return ["-h", self.host, "-p", str(self.port), "-U", self.user, "-d", db]
+        # -w: never prompt for a password (none in the environment fails at once, and says so)
+        return ["-h", self.host, "-p", str(self.port), "-U", self.user, "-d", db, "-w"]
 
-    def _run(self, argv: list[str], what: str) -> None:
+    def _run(self, argv: list[str], what: str) -> str:
+        """Run a client tool with the password in its environment; its standard output."""
         try:
             done = subprocess.run(
                 argv,
@@ -49,6 +51,7 @@ class PgAdmin:
             raise FaultError(f"{what}: no answer within {self.timeout:g}s") from e
         if done.returncode != 0:
             raise FaultError(f"{what} failed: {(done.stderr or done.stdout).strip()[-800:]}")
+        return done.stdout
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -70,20 +73,10 @@ class PgAdmin:
     def exists(self) -> bool:
         psql = str(tools.postgres_bin("psql"))
         query = f"SELECT 1 FROM pg_database WHERE datname = '{self.db}'"
-        try:
-            done = subprocess.run(
-                [psql, *self._conn_args("postgres"), "-tAc", query],
-                capture_output=True,
-                text=True,
-                timeout=self.timeout,
-                check=False,
-                cwd="/",
-            )
-        except subprocess.TimeoutExpired as e:
-            raise FaultError(f"checking the database: no answer within {self.timeout:g}s") from e
-        if done.returncode != 0:
-            raise FaultError(f"checking the database failed: {done.stderr.strip()[-400:]}")
-        return done.stdout.strip() == "1"
+        out = self._run(
+            [psql, *self._conn_args("postgres"), "-tAc", query], "checking the database"
+        )
+        return out.strip() == "1"
 
     def destroy(self) -> None:
         self._sql(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)', "dropping the database")

@@ -58,9 +58,10 @@ def remove(state_dir: Path) -> None:
 
 
 def with_password(url: str, password: str) -> str:
-    """postgresql://user@host:port/db -> postgresql://user:PASSWORD@host:port/db."""
+    """postgresql://user@host:port/db -> postgresql://user:PASSWORD@host:port/db (no password:
+    the URL as it is)."""
     parts = urlsplit(url)
-    if not parts.username:
+    if not parts.username or not password:
         return url
     host = parts.netloc.rsplit("@", 1)[-1]
     netloc = f"{quote(parts.username, safe='')}:{quote(password, safe='')}@{host}"

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from harness import tools
 from harness.errors import StackError, ToolMissingError
 from harness.lb.haproxy_runtime import HAProxyRuntime
-from harness.platforms import _adopt, _docker, _lock
+from harness.platforms import _adopt, _docker, _lock, _secrets
 from harness.platforms import _compose_files as files
 from harness.platforms import _compose_instances as ops
 from harness.platforms import _compose_override as own
@@ -304,7 +304,8 @@ class ComposePlatform(PgAdminAbility):
         argv = ["up", "-d", "--wait", "--wait-timeout", f"{UP_TIMEOUT:.0f}"]
         argv += ["--no-build", "--pull", "never", "--remove-orphans", *state.services]
         cli = self._cli(state)
-        cli.env = cli.env | profile_env(self.spec, state.options.profile)  # never in a file
+        # Values never written to a file: the profile's env, the database password.
+        cli.env = cli.env | profile_env(self.spec, state.options.profile) | self._secret_env()
         try:
             cli.run(*argv, timeout=UP_TIMEOUT + 60)
         except StackError as e:
@@ -336,6 +337,7 @@ class ComposePlatform(PgAdminAbility):
             progress(f"{first}: removing the project's containers with the Docker API")
         swept = project.remove_all()
         self.store.remove()
+        _secrets.remove(self.state_dir)
         return [f"{svc}: removed" for svc in running] + [f"leftover {s}: removed" for s in swept]
 
     # ---------------------------------------------------------------- internals: reading
@@ -364,8 +366,17 @@ class ComposePlatform(PgAdminAbility):
             for svc in files.layout(self.spec).infra
         )
 
+    def _secret_env(self) -> dict[str, str]:
+        """Our Compose file's PostgreSQL password (SHOPCHAOS_POSTGRES_PASSWORD): generated at
+        `up`, kept 0600 in the state dir. A team's own file brings its own (`database.password`)."""
+        if self.spec.compose_file is not None:
+            return {}
+        made = _secrets.load(self.state_dir) or _secrets.create(self.state_dir)
+        return {files.DB_PASSWORD_VARIABLE: made.db_password}
+
     def _endpoints(self, state: ComposeState) -> Endpoints:
-        return files.endpoints(self.spec, state)
+        made = _secrets.load(self.state_dir) if self.spec.compose_file is None else None
+        return files.endpoints(self.spec, state, db_password=made.db_password if made else None)
 
     def _instance(self, state: ComposeState, instance: str) -> files.Instance:
         insts = files.instances(self.spec, state.options)

@@ -1,13 +1,17 @@
 """What differs on Compose: the stack's lock and adoption work the same; the profile's env reaches
 the containers through `docker compose up`'s environment (no value in any file); the state is
-private except the HAProxy config the container reads; every published port is on loopback."""
+private except the HAProxy config the container reads; every published port is on loopback;
+PostgreSQL asks every TCP client for the password `up` generated, kept only in the 0600 secrets
+file, which the harness's own database clients (reconciliation, the DR drill) use."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 
 from harness.errors import StackError
@@ -47,6 +51,23 @@ def test_a_compose_stack_is_locked_down_and_adopted_only_as_started(tmp_path: Pa
         assert platform.status().healthy
         assert place_order(platform.endpoints().entry_url, uuid.uuid4().hex).status_code == 201
 
+        # PostgreSQL: no password, no connection; the generated one, in the 0600 file only
+        assert mode(root / "secrets.json") == 0o600
+        password = json.loads((root / "secrets.json").read_text())["db_password"]
+        assert len(password) >= 24
+        for name in ("stack.json", "compose.override.yml", "haproxy.cfg"):
+            assert password not in (root / name).read_text()
+        url = platform.endpoints().database_url
+        assert urlsplit(url).password == password
+        bare = url.replace(f":{password}@", "@")
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(bare, connect_timeout=5, password="").close()
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(bare, connect_timeout=5, password="wrong").close()
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            assert conn.execute("select count(*) from orders").fetchone()[0] >= 1
+        assert platform.database_exists()  # the DR drill's client tools (PGPASSWORD)
+
         again = make_platform("compose", state_dir=tmp_path, entry_port=0, toxiproxy_port=0)
         again.up(StackOptions(replicas=1, profile="no-breaker"), said.append)
         assert "adopting it" in said[-1]
@@ -55,3 +76,4 @@ def test_a_compose_stack_is_locked_down_and_adopted_only_as_started(tmp_path: Pa
     finally:
         platform.down()
     assert platform.docker().leftovers() == []
+    assert not (platform.state_dir / "secrets.json").exists()

@@ -106,6 +106,7 @@ def test_a_postgres_stack_is_locked_down(state_root: Path, tmp_path: Path) -> No
         assert place_order(entry, uuid.uuid4().hex).status_code == 201
         platform.backup_database(tmp_path / "backup.dump")
         assert (tmp_path / "backup.dump").stat().st_size > 0
+        assert platform.database_exists()  # what `recover` asks after a drill cut short
         _check_restart_uses_the_file(platform, stack_file, entry)
     finally:
         platform.down()
