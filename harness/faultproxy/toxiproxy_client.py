@@ -22,6 +22,7 @@ from toxiproxy import Toxiproxy
 from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
 
 from harness.errors import FaultError
+from harness.httpcall.network import local_session
 
 T = TypeVar("T")
 
@@ -32,7 +33,7 @@ _DEADLINE = threading.local()
 class _RequestsWithDeadline:
     """Stands in for the `requests` module inside toxiproxy.api: same calls, with a timeout."""
 
-    session = requests.Session()
+    session = local_session()
 
     def _timeout(self) -> float:
         return float(getattr(_DEADLINE, "timeout", 2.0))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import requests
 from pydantic import Field
 
 from harness.errors import FaultError
@@ -14,7 +13,7 @@ from harness.faults._custom import CustomSpec, JournaledFault
 from harness.faults.base import FaultContext
 from harness.faults.meta import FaultMeta
 from harness.faults.registry import Targets, register
-from harness.httpcall.network import base_url
+from harness.httpcall.network import base_url, local_session
 from harness.httpcall.send import send
 from harness.httpcall.spec import RequestSpec
 
@@ -48,7 +47,7 @@ class HttpFault(JournaledFault):
         self.has_revert = spec.revert is not None
 
     def _send(self, req: RequestSpec) -> None:
-        with requests.Session() as session:
+        with local_session() as session:
             answer = send(session, req, _url(req, self.ctx))
         if not answer.ok:
             raise FaultError(f"{req.method} {_url(req, self.ctx)}: {answer.failure}")

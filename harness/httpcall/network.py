@@ -5,16 +5,42 @@ At load time (the schema): an absolute `url:` must be http(s) on a loopback host
 At run time (resolve): it must also be the address of the stack's entry, one of its services
 or, where a caller allows it (http faults), Toxiproxy's API. A `path:` is always relative to
 the entry, or to `service:`'s URL.
+
+Requests the harness itself sends (probes, Toxiproxy's API, http faults, the load) never go
+through a proxy from the environment (HTTP_PROXY and the like, which `requests` honours for
+127.0.0.1 too): a proxy would get the stack's traffic, and probes would measure the proxy.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from urllib.parse import urlsplit
+
+import requests
 
 from harness.platforms.base import Endpoints
 
 LOOPBACK_NAMES = ("localhost",)
+PROXY_VARIABLES = frozenset(
+    v
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+    for v in (name, name.upper())
+)
+
+
+def local_session() -> requests.Session:
+    """A session for the stack's own addresses: no proxy, .netrc or CA bundle from the
+    environment (requests reads them on every call otherwise: also a cost, at 20 probes a
+    second)."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def without_proxies(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a process that sends the load: the same, minus proxy variables."""
+    return {k: v for k, v in env.items() if k not in PROXY_VARIABLES}
 
 
 def loopback_problem(url: str) -> str | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from harness.errors import LoadError
+from harness.httpcall.network import without_proxies
 from harness.load import wire
 
 LOAD_OF_ENV = "SHOPCHAOS_LOAD_OF"  # the harness pid a load process belongs to (leftovers)
@@ -45,7 +46,11 @@ class Stream:
                 stdout=subprocess.PIPE,
                 stderr=err,
                 start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1", LOAD_OF_ENV: str(os.getpid())},
+                env={
+                    **without_proxies(os.environ),
+                    "PYTHONUNBUFFERED": "1",
+                    LOAD_OF_ENV: str(os.getpid()),
+                },
             )
         self.send(first_line)
         self._reader = threading.Thread(target=self._read, name=f"{self.name} reader", daemon=True)

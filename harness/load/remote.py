@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 from harness.errors import InputError, LoadError, Problem
+from harness.httpcall.network import without_proxies
 
 WORKER = "harness.load._locust_worker"
 JOINED, NOT_JOINED, TURNED_AWAY = 0, 3, 4  # the worker process's exit codes
@@ -98,7 +99,7 @@ def _one(host: str, port: int, bind: str | None, *, join_timeout: float, limit: 
         stdout=subprocess.DEVNULL,
         stderr=None,  # its few lines (joined, errors) go to our terminal
         start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**without_proxies(os.environ), "PYTHONUNBUFFERED": "1"},
     )
     try:
         if proc.stdin is not None:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import requests
 
 from harness.callables import CallableError, Injected, call, keyword_arguments, resolve
-from harness.httpcall.network import base_url
+from harness.httpcall.network import base_url, local_session
 from harness.httpcall.send import Answer, send
 from harness.httpcall.spec import RequestSpec
 from harness.load.wire import LedgerEntry, LedgerKind
@@ -47,7 +47,7 @@ class HttpExecutor:
         self.spec = spec
         self.url = resolve_url(endpoints, spec) + (spec.path or "")
         self.target = f"{spec.method} {self.url}"
-        self.session = requests.Session()
+        self.session = local_session()
 
     def run(self, n: int) -> tuple[ProbeResult, list[LedgerEntry]]:
         return _result(send(self.session, self.spec, self.url)), []
@@ -71,7 +71,7 @@ class JourneyExecutor:
             "probe": {"id": self.spec.id},
         }
         ledger: list[LedgerEntry] = []
-        session = requests.Session()  # a customer's own cookies, per journey
+        session = local_session()  # a customer's own cookies, per journey
         status = 0
         try:
             for step in self.spec.steps:

@@ -299,3 +299,28 @@ def test_two_workers_through_the_runner_with_a_surge_across_them(
     during = users(fault.t_inject + 1.5, fault.t_revert)
     assert [len(before[w]) for w in (0, 1)] == [2, 2]  # Locust's master split the users
     assert [len(during[w]) for w in (0, 1)] == [6, 6]  # and the surge
+
+
+def test_load_and_probes_ignore_a_proxy_in_the_environment(
+    arrivals: Arrivals, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY (a corporate machine) must not take the stack's traffic: requests honours it
+    for 127.0.0.1 too. Here it points at a closed port, so any request through it would fail."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, dead)
+    from harness.httpcall.network import local_session
+
+    with local_session() as session:
+        assert session.get(f"{arrivals.url}/probe", timeout=5).status_code == 200
+    config = truth_config(arrivals.url, user_classes="tests.fixtures.locust_users:PlainRequests")
+    load = LoadProcess(config, log=tmp_path / "load.log")
+    try:
+        load.start()
+        time.sleep(1.5)
+    finally:
+        load.stop()
+    records = load.snapshot()
+    assert "/token" in arrivals.seen  # the locustfile's own `requests` call, not via the proxy
+    assert len(records) >= 10
+    assert not any(r.failed for r in records), {r.error for r in records if r.failed}
