@@ -80,8 +80,6 @@ def scale_real(
     work: Path, *, seconds: float = DEFAULT_SECONDS, workers: int | None = None
 ) -> dict[str, Any]:
     """Run the scenario in a child process; its figures, and the run's, from what it wrote."""
-    from harness.record import io as record_io
-
     workers = workers or default_workers(os.cpu_count())
     work.mkdir(parents=True, exist_ok=True)
     scenario = work / "scale-real.yaml"
@@ -92,21 +90,47 @@ def scale_real(
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     started = time.monotonic()
     with log.open("wb") as out:
-        done = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, "-m", "bench.scale_real", str(scenario), str(work)],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
             env=env,
-            timeout=seconds + 900,  # bring-up, a slow assess, reports, down
-            check=False,
         )
+        code = _wait(child, deadline=seconds + 900, work=work)  # bring-up, assess, reports, down
     wall = time.monotonic() - started
     figures_path = work / CHILD_FIGURES
     if not figures_path.exists():
         tail = log.read_text(errors="replace")[-600:]
-        raise RuntimeError(f"the run exited {done.returncode} without figures; log ends: {tail}")
+        raise RuntimeError(f"the run exited {code} without figures; log ends: {tail}")
+    return _figures_of(work, figures_path, seconds=seconds, workers=workers, wall=wall)
+
+
+def _wait(child: subprocess.Popen[bytes], *, deadline: float, work: Path) -> int:
+    """The child's exit code. Past the deadline: SIGTERM (the harness unwinds: faults reverted,
+    record written, the stack taken down), then SIGKILL and `shopchaos down` of its stack."""
+    try:
+        return child.wait(deadline)
+    except subprocess.TimeoutExpired:
+        child.terminate()
+        try:
+            child.wait(120)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(10)
+            down = ["down", "--stack", str(STACK), "--state-dir", str(work / "state")]
+            subprocess.run(
+                [sys.executable, "-m", "harness", *down], cwd=ROOT, timeout=120, check=False
+            )
+        raise RuntimeError(f"the run took longer than {deadline:g} s; stopped") from None
+
+
+def _figures_of(
+    work: Path, figures_path: Path, *, seconds: float, workers: int, wall: float
+) -> dict[str, Any]:
+    from harness.record import io as record_io
+
     child = json.loads(figures_path.read_text())
     run_dir = Path(child["run_dir"])
     record = record_io.read(run_dir)

@@ -22,7 +22,7 @@ def test_a_short_real_run_measures_every_figure_and_leaves_nothing_running(
     tmp_path: Path,
 ) -> None:
     f = scale_real.scale_real(tmp_path, seconds=15.0, workers=1)
-    run_dir = next((tmp_path / "reports").iterdir())
+    (run_dir,) = [p for p in (tmp_path / "reports").iterdir() if p.is_dir()]
     trial = record_io.read(run_dir).scenarios[0].trials[0]
     assert trial.baseline is not None
     # every request of the trial is in the timeline, the baseline's among them

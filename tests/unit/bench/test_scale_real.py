@@ -4,6 +4,9 @@ the timer it wraps the harness's steps with, and its rows in the bench table."""
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +190,7 @@ def test_rows_mark_the_goals_of_a_million_request_run() -> None:
     rows = {r[1]: r for r in scale_real_rows(_figures(1_200_000))}
     assert rows["assess() time"][3] == "met"
     peak = rows["peak RSS of the harness process: at assess / whole run"]
-    assert peak[2:] == ("700 / 1100 MB", "**missed**")
+    assert peak[2:] == ("700 / 1100 MB", "**missed** (at 1.2 M requests)")
     assert rows["record.json; timeline.csv.gz; report.html"][2] == "0.2 MB; 30 MB; 1.3 MB"
     verdict = rows["verdict (evidence); errors of the kill; recovery"]
     assert verdict[2] == "inconclusive (saturated); 3; recovered"
@@ -203,3 +206,12 @@ def test_the_bench_table_has_the_rows() -> None:
         }
     )
     assert "| scale, real: `shopchaos run`, 200 s at the ceiling (2 load processes" in table
+
+
+def test_a_run_past_its_deadline_is_stopped_not_waited_for(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"longer than 0\.2 s; stopped"):
+        scale_real._wait(child, deadline=0.2, work=tmp_path)
+    assert child.poll() is not None  # SIGTERM ended it
+    assert time.monotonic() - started < 30
