@@ -1,6 +1,8 @@
 """`python -m bench` (`make bench`): the load scaling against its own almost-free target first
 (bench/scaling.py, no stack up), then every other benchmark against one private local stack
 (the sample shop), then `truth` against the ground-truth stacks of tests/stacks/, one at a time.
+`scale_real` (a real 10-minute scenario at the load ceiling, bench/scale_real.py) runs only when
+asked for: `--only scale_real`.
 
 Writes bench/results/<stamp>.json, bench/results/latest.json, bench/results/load-ceiling.json
 (read by the runner's load warning) and the generated section of docs/performance.md.
@@ -33,6 +35,7 @@ from bench import (  # noqa: E402
     overhead,
     proxy,
     scale,
+    scale_real,
     scaling,
     truth,
 )
@@ -51,17 +54,36 @@ NAMES = (
     "green",
     "truth",
     "scale",
+    "scale_real",
 )
-ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling", "scale"}  # those bring up their own targets
+OPT_IN = {"scale_real"}  # not in a plain `make bench`: 10 minutes of its own by default
+# the others bring up their own targets
+ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling", "scale", "scale_real"}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(NAMES)}")
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated subset of: {', '.join(NAMES)} "
+        f"(default: all but {', '.join(sorted(OPT_IN))})",
+    )
     parser.add_argument("--trials", type=int, default=3, help="trials per accuracy/failover run")
     parser.add_argument("--pairs", type=int, default=5, help="alternating overhead pairs")
     parser.add_argument(
         "--scaling-pairs", type=int, default=10, help="alternating pairs of the scaling overhead"
+    )
+    parser.add_argument(
+        "--scale-real-seconds",
+        type=float,
+        default=scale_real.DEFAULT_SECONDS,
+        help="length of the scale_real trial (default 600; at least 15)",
+    )
+    parser.add_argument(
+        "--scale-real-workers",
+        type=int,
+        default=None,
+        help="load processes of the scale_real trial (default: one per core)",
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     parser.add_argument(
@@ -77,10 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_docs:
             update_docs(ROOT / "docs" / "performance.md", table)
         return 0
-    chosen = set(args.only.split(",")) if args.only else set(NAMES)
+    chosen = set(args.only.split(",")) if args.only else set(NAMES) - OPT_IN
     unknown = chosen - set(NAMES)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    if args.scale_real_seconds < scale_real.MIN_SECONDS:
+        parser.error(f"--scale-real-seconds: at least {scale_real.MIN_SECONDS:g}")
+    if args.scale_real_workers is not None and not 1 <= args.scale_real_workers <= 64:
+        parser.error("--scale-real-workers: 1 to 64")
     results: dict[str, Any] = {
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -102,6 +128,16 @@ def main(argv: list[str] | None = None) -> int:
             )
         if "scale" in chosen:  # synthetic, known by construction: no stack
             _step(results, "scale", lambda: scale.scale(work / "scale"))
+        if "scale_real" in chosen:  # its own stack (bench/stacks/ok), before the others
+            _step(
+                results,
+                "scale_real",
+                lambda: scale_real.scale_real(
+                    work / "scale_real",
+                    seconds=args.scale_real_seconds,
+                    workers=args.scale_real_workers,
+                ),
+            )
         if chosen & ON_SAMPLE_SHOP:
             _stack_steps(args, chosen, results, work, reports)
         if "truth" in chosen:

@@ -214,6 +214,7 @@ def render(r: dict[str, Any]) -> str:
             )
     rows += _truth_rows(r.get("truth"))
     rows += _scale_rows(r.get("scale"))
+    rows += scale_real_rows(r.get("scale_real"))
     lines = ["| benchmark | figure | median (min-max) | target |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     for name, why in sorted(r.get("failed", {}).items()):
@@ -277,6 +278,68 @@ def _scale_rows(sc: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
             _verdict(None if opened is None else opened < scale.OPEN_GOAL_S),
         ),
     ]
+
+
+def scale_real_rows(sr: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    """bench/scale_real.py: one real trial at the load ceiling. Its goals (those of 1 M requests)
+    are judged only when the trial made at least that many."""
+    if not sr:
+        return []
+    head = (
+        f"scale, real: `shopchaos run`, {sr['seconds']:g} s at the ceiling "
+        f"({sr['workers']} load processes, {sr['users']} users, a replica killed; bench/stacks/ok)"
+    )
+
+    def goal(met: bool | None) -> str:
+        if not sr["at_scale"]:
+            return "n/a (< 1 M requests)"
+        return "met" if met else f"**missed** (at {sr['requests'] / 1e6:.1f} M requests)"
+
+    def mb(key: str) -> str:
+        return "\u2013" if sr.get(key) is None else f"{sr[key]:g} MB"
+
+    evidence = ", ".join(sr["evidence"]) or "none"
+    return [
+        (
+            head,
+            "requests recorded; req/s over the trial (baseline)",
+            f"{sr['requests']:,}; {_num(sr['rps'])} ({_num(sr['baseline_rps'])})",
+            "",
+        ),
+        (
+            "",
+            "assess() time",
+            f"{sr['assess_seconds']:.2f} s",
+            goal(sr["assess_goal_met"]),
+        ),
+        (
+            "",
+            "peak RSS of the harness process: at assess / whole run",
+            f"{sr['peak_mb_at_assess']:.0f} / {sr['peak_mb']:.0f} MB",
+            goal(sr["memory_goal_met"]),
+        ),
+        ("", "record.json; timeline.csv.gz; report.html", "; ".join(map(mb, SIZES)), ""),
+        (
+            "",
+            "timeline write; reports (HTML, JUnit, Markdown)",
+            f"{sr['timeline_write_seconds']:.2f} s; {sr['reports_seconds']:.2f} s",
+            "",
+        ),
+        ("", "`shopchaos run` wall time (up to down)", f"{sr['run_seconds']:.0f} s", ""),
+        (
+            "",
+            "verdict (evidence); errors of the kill; recovery",
+            f"{sr['status']} ({evidence}); {sr['errors']}; {sr['recovery']}",
+            "",
+        ),
+    ]
+
+
+SIZES = ("record_mb", "timeline_mb", "report_mb")
+
+
+def _num(x: float | None) -> str:
+    return "\u2013" if x is None else f"{x:,.0f}"
 
 
 TRUTH_FIGURES = (  # figure key, what it is, the most error tolerated (None: no target)
