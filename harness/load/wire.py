@@ -14,6 +14,7 @@ No Locust import here: both sides use this module.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -140,7 +141,9 @@ def decode_lines(lines: list[bytes]) -> list[Message]:
 def from_item(item: list[Any]) -> Message:
     tag = item[0]
     if tag == "r":  # the types are JSON's already: t and duration always carry a decimal point
-        return RequestRecord(item[1], item[2], item[3], item[4], item[5], item[6])
+        # names and errors repeat: one string each, not one per request (~70 bytes a request)
+        error = item[5] if item[5] is None else sys.intern(item[5])
+        return RequestRecord(item[1], item[2], sys.intern(item[3]), item[4], error, item[6])
     if tag == "l":
         return LedgerEntry(
             t=float(item[2]),

@@ -99,3 +99,14 @@ def test_a_batch_of_lines_decodes_at_once_and_skips_a_broken_line() -> None:
     got = wire.decode_lines([lines[0], b'["r",1.0,', lines[2]])
     assert [m.t for m in got] == [0.0, 2.0]  # type: ignore[union-attr]
     assert wire.decode_lines([]) == []
+
+
+def test_decoded_names_and_errors_are_shared_not_copied_per_request() -> None:
+    def line(i: int) -> str:
+        name, error = "GET /products/[id]", "HTTPError: 503"
+        return wire.encode_request(RequestRecord(1.0 + i, 0.01, name, 503, error, i))
+
+    a, b = wire.decode(line(1)), wire.decode(line(2))
+    assert isinstance(a, RequestRecord) and isinstance(b, RequestRecord)
+    assert a.name is b.name and a.error is b.error
+    assert a == RequestRecord(2.0, 0.01, "GET /products/[id]", 503, "HTTPError: 503", 1)
