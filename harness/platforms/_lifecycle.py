@@ -66,9 +66,24 @@ class StackLifecycle(ABC, Generic[S]):
     title: str  # the platform as messages name it: "local", "Compose"
     undo: str  # what removing a failed start does, as progress says it: "stopping", "removing"
     db_default: DbKind | None = None  # the database when none is asked for (None: the spec's)
-    spec: StackSpec
-    state_dir: Path
-    store: StateStore[S]
+    state_model: type[S]  # the platform's state file (a StackState)
+
+    def __init__(
+        self,
+        spec: StackSpec,
+        state_dir: Path,
+        *,
+        spec_path: Path | None = None,
+        entry_port: int = 8080,
+        toxiproxy_port: int = 8474,
+    ) -> None:
+        """entry_port/toxiproxy_port: fixed ports for users; 0 picks free ones (tests)."""
+        self.spec = spec
+        self.state_dir = state_dir.resolve()
+        self.spec_path = spec_path
+        self.entry_port = entry_port
+        self.toxiproxy_port = toxiproxy_port
+        self.store = StateStore(self.state_dir, self.state_model)
 
     # ------------------------------------------------------------ the Platform methods
 

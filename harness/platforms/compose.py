@@ -36,7 +36,6 @@ from harness.platforms._compose_cli import ComposeCli, check_plugin
 from harness.platforms._lifecycle import Seen, StackLifecycle
 from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK
-from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
     ProcessState,
@@ -70,6 +69,7 @@ class ComposePlatform(StackLifecycle[ComposeState], PgAdminAbility):
     title = "Compose"
     undo = "removing"
     db_default = files.DB_KIND
+    state_model = ComposeState
 
     def __init__(
         self,
@@ -81,15 +81,16 @@ class ComposePlatform(StackLifecycle[ComposeState], PgAdminAbility):
         entry_port: int = 8080,
         toxiproxy_port: int = 8474,
     ) -> None:
-        """entry_port/toxiproxy_port: fixed ports for users; 0 picks free ones (tests)."""
-        self.spec = spec
-        self.state_dir = state_dir.resolve()
-        self.spec_path = spec_path
+        """compose_file: else the stack file's `compose_file:`, else default_compose_file()."""
+        super().__init__(
+            spec,
+            state_dir,
+            spec_path=spec_path,
+            entry_port=entry_port,
+            toxiproxy_port=toxiproxy_port,
+        )
         own_file = spec.base_dir / spec.compose_file if spec.compose_file else None
         self.compose_file = (compose_file or own_file or default_compose_file()).resolve()
-        self.entry_port = entry_port
-        self.toxiproxy_port = toxiproxy_port
-        self.store = StateStore(self.state_dir, ComposeState)
         existing = self.store.load_lenient()  # the project it runs under, also if renamed since
         self.project = existing.project if existing else files.project_name(spec.name, state_dir)
         self._client: DockerClient | None = None

@@ -40,7 +40,6 @@ from harness.platforms._ports import LOOPBACK, allocate, holder, is_free, requir
 from harness.platforms._private_files import PRIVATE_FILE, private_dir, private_umask
 from harness.platforms._process_tree import INSTANCE_ENV, Tree
 from harness.platforms._readiness import wait_for
-from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
     InstanceRef,
@@ -52,7 +51,6 @@ from harness.platforms.base import (
 )
 from harness.platforms.local_state import LocalState, ProcEntry
 from harness.stack import setup_steps
-from harness.stack.model import StackSpec
 
 STATE_DIR_ENV = "SHOPCHAOS_STATE_DIR"
 
@@ -63,23 +61,7 @@ class LocalPlatform(StackLifecycle[LocalState], PgAdminAbility):
     name = "local"
     title = "local"
     undo = "stopping"
-
-    def __init__(
-        self,
-        spec: StackSpec,
-        state_dir: Path,
-        *,
-        spec_path: Path | None = None,
-        entry_port: int = 8080,
-        toxiproxy_port: int = 8474,
-    ) -> None:
-        """entry_port/toxiproxy_port: fixed ports for users; 0 picks free ones (tests)."""
-        self.spec = spec
-        self.state_dir = state_dir.resolve()
-        self.spec_path = spec_path
-        self.entry_port = entry_port
-        self.toxiproxy_port = toxiproxy_port
-        self.store = StateStore(self.state_dir, LocalState)
+    state_model = LocalState
 
     # ---------------------------------------------------------------- processes
 

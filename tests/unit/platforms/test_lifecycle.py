@@ -13,7 +13,7 @@ from pydantic import Field
 from harness.errors import StackError
 from harness.platforms import _lock
 from harness.platforms._lifecycle import Seen, StackLifecycle
-from harness.platforms._state_store import StackState, StateStore
+from harness.platforms._state_store import StackState
 from harness.platforms.base import (
     Endpoints,
     InstanceRef,
@@ -33,12 +33,12 @@ class FakePlatform(StackLifecycle[FakeState]):
     title = "fake"
     undo = "stopping"
 
+    state_model = FakeState
+
     def __init__(self, state_dir: Path, stack_file: Path, *, name: str = "fake") -> None:
+        super().__init__(load_stack()[0], state_dir, spec_path=stack_file)
         self.name = name
-        self.spec, _ = load_stack()
-        self.state_dir = state_dir
         self.stack_file = stack_file
-        self.store = StateStore(state_dir, FakeState)
         self.calls: list[str] = []
         self.infra = True  # what _infra_running says
         self.leftover = False  # what _leftovers says
