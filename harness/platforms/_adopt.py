@@ -59,6 +59,11 @@ def changes(
     return reasons
 
 
+def platform_flag(platform: str) -> str:
+    """What a command line says to reach this platform's stack: "" for local (the default)."""
+    return "" if platform == "local" else f" --platform {platform}"
+
+
 def adopt_or_restart(
     reasons: list[str], *, restart: bool, platform: str, progress: Progress
 ) -> bool:
@@ -70,7 +75,7 @@ def adopt_or_restart(
     if restart:
         progress(f"the running stack does not match: {why}. Restarting it")
         return False
-    flag = "" if platform == "local" else f" --platform {platform}"
+    flag = platform_flag(platform)
     raise StackError(
         f"the stack is already up, but {why}",
         hint=f"`shopchaos up{flag} --restart` restarts it as asked (a run does that by itself), "

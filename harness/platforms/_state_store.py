@@ -1,5 +1,8 @@
 """A stack's state file: <state_dir>/stack.json, one pydantic model per platform.
 
+Every platform's model extends StackState: the fields the shared lifecycle (_lifecycle.py) reads
+(what the stack was started from, with which options, and whether its start finished).
+
 Written atomically (temp file + rename, mode 0600 in a 0700 directory) after every change, under
 an exclusive lock (<state_dir>/.lock) held for each change. (`_lock.py` keeps a whole command to
 one harness per stack; this lock only keeps the file consistent.)
@@ -17,10 +20,28 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import StackError
 from harness.platforms._private_files import PRIVATE_FILE, private_dir, write_private
+from harness.platforms.base import ResolvedOptions
+
+STATE_VERSION = 1
+
+
+class StackState(BaseModel):
+    """What every platform keeps about its stack; each platform adds its own fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = STATE_VERSION
+    stack: str
+    spec_path: str | None
+    files: dict[str, str] = Field(default_factory=dict)  # sha256 of each file it started from
+    options: ResolvedOptions  # env values REDACTED
+    created_at: float = Field(default_factory=time.time)
+    complete: bool = False  # False: its start did not finish (yet)
+
 
 S = TypeVar("S", bound=BaseModel)
 

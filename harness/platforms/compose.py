@@ -10,43 +10,37 @@ drill backs up, drops and restores the published PostgreSQL with the host's clie
 the project, so it also cleans up after a crash or a lost state file. Conventions the Compose
 file must follow: _compose_files.py and compose/README.md.
 
-As on the local platform, `up` and `down` hold the stack's lock (_lock.py) and `up` adopts a
-running stack only when the stack file and the Compose file have the same content and the
-options match (_adopt.py). The profile's env values reach the containers through the
-environment of `docker compose up` (the override names them only), every published port must
-be on loopback, and the state directory is 0700 with stack.json 0600 (the HAProxy config stays
-0644: the container's `haproxy` user reads it through its bind mount; it holds no secret).
+`up`, `down` and `status` are the lifecycle shared with the local platform (_lifecycle.py): they
+hold the stack's lock (_lock.py) and `up` adopts a running stack only when the stack file and
+the Compose file have the same content and the options match (_adopt.py). The profile's env
+values reach the containers through the environment of `docker compose up` (the override names
+them only), every published port must be on loopback, and the state directory is 0700 with
+stack.json 0600 (the HAProxy config stays 0644: the container's `haproxy` user reads it through
+its bind mount; it holds no secret).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import tools
-from harness.errors import StackError, ToolMissingError
-from harness.lb.haproxy_runtime import HAProxyRuntime
-from harness.platforms import _adopt, _docker, _lock, _secrets
+from harness.errors import PlatformUnavailableError, StackError, ToolMissingError
 from harness.platforms import _compose_files as files
 from harness.platforms import _compose_instances as ops
 from harness.platforms import _compose_override as own
 from harness.platforms import _compose_up as steps
+from harness.platforms import _docker, _secrets
 from harness.platforms._compose_cli import ComposeCli, check_plugin
-from harness.platforms._health import probe
+from harness.platforms._lifecycle import Seen, StackLifecycle
 from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK
-from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
-    InstanceStatus,
     ProcessState,
     Progress,
     ResolvedOptions,
-    StackOptions,
-    StackStatus,
-    no_progress,
     profile_env,
     with_descendants,
 )
@@ -68,8 +62,14 @@ def default_compose_file() -> Path:
     return root / "compose" / "docker-compose.yml"
 
 
-class ComposePlatform(PgAdminAbility):
+class ComposePlatform(StackLifecycle[ComposeState], PgAdminAbility):
+    """up/down/status come from StackLifecycle (_lifecycle.py); the hooks are below."""
+
     name = "compose"
+    title = "Compose"
+    undo = "removing"
+    db_default = files.DB_KIND
+    state_model = ComposeState
 
     def __init__(
         self,
@@ -81,116 +81,54 @@ class ComposePlatform(PgAdminAbility):
         entry_port: int = 8080,
         toxiproxy_port: int = 8474,
     ) -> None:
-        """entry_port/toxiproxy_port: fixed ports for users; 0 picks free ones (tests)."""
-        self.spec = spec
-        self.state_dir = state_dir.resolve()
-        self.spec_path = spec_path
+        """compose_file: else the stack file's `compose_file:`, else default_compose_file()."""
+        super().__init__(
+            spec,
+            state_dir,
+            spec_path=spec_path,
+            entry_port=entry_port,
+            toxiproxy_port=toxiproxy_port,
+        )
         own_file = spec.base_dir / spec.compose_file if spec.compose_file else None
         self.compose_file = (compose_file or own_file or default_compose_file()).resolve()
-        self.entry_port = entry_port
-        self.toxiproxy_port = toxiproxy_port
-        self.store = StateStore(self.state_dir, ComposeState)
         existing = self.store.load_lenient()  # the project it runs under, also if renamed since
         self.project = existing.project if existing else files.project_name(spec.name, state_dir)
         self._client: DockerClient | None = None
 
-    # ---------------------------------------------------------------- lifecycle
+    # ---------------------------------------------------------------- lifecycle hooks
 
-    def resolve(self, options: StackOptions) -> ResolvedOptions:
-        return options.resolve(self.spec, db_default=files.DB_KIND)
-
-    def up(
-        self, options: StackOptions, progress: Progress = no_progress, *, restart: bool = False
-    ) -> Endpoints:
-        resolved = self.resolve(options)
+    def _check_options(self, resolved: ResolvedOptions) -> None:
         if resolved.db != files.DB_KIND:
             raise StackError(
                 f"the Compose stack runs {files.DB_KIND}; --db {resolved.db} is for the local "
                 "platform",
                 hint="leave out --db, or use --platform local",
             )
-        digests = _adopt.digests([self.spec_path, self.compose_file])
-        with _lock.hold(self.state_dir, "up", progress), self.store.locked():
-            project = self.docker()
-            existing = self.store.load_lenient()
-            if existing is not None and existing.complete and self._infra_running():
-                reasons = _adopt.changes(
-                    running=existing.options,
-                    running_files=existing.files,
-                    wanted=resolved,
-                    wanted_files=digests,
-                    since=existing.created_at,
-                )
-                if _adopt.adopt_or_restart(
-                    reasons, restart=restart, platform=self.name, progress=progress
-                ):
-                    return self._endpoints(existing)
-                self._remove(progress)
-            elif existing is not None or project.leftovers():
-                progress("cleaning up what a previous, unfinished stack left behind")
-                self._remove(progress)
-            state = self._plan(resolved, digests)
-            self.store.save(state)
-            try:
-                self._start(state, progress)
-            except BaseException:
-                progress("start failed: removing what was started")
-                self._remove(no_progress)
-                raise
-            state.complete = True
-            self.store.save(state)
-            return self._endpoints(state)
 
-    def down(self, progress: Progress = no_progress) -> list[str]:
-        with _lock.hold(self.state_dir, "down", progress), self.store.locked():
-            return self._remove(progress)
+    def _source_files(self) -> list[Path | None]:
+        return [self.spec_path, self.compose_file]
 
-    def is_up(self) -> bool:
-        state = self.store.load_lenient()
-        return state is not None and state.complete
+    def _leftovers(self) -> bool:
+        return bool(self.docker().leftovers())
 
-    def options(self) -> ResolvedOptions | None:
-        state = self.store.load_lenient()
-        return state.options if state is not None and state.complete else None
+    def _started(self, state: ComposeState) -> list[str]:
+        """The project's containers (what `docker compose up` created before it was cut short)."""
+        try:
+            return sorted(self.docker().containers())
+        except PlatformUnavailableError:
+            return ["unknown (the Docker engine is not reachable)"]
 
-    def endpoints(self) -> Endpoints:
-        return self._endpoints(self._require())
-
-    def status(self) -> StackStatus:
-        state = self._require()
-        endpoints = self._endpoints(state)
+    def _observe(self, state: ComposeState) -> Seen:
         containers = self.docker().containers()
-        lb: dict[str, str] = {}
-        with contextlib.suppress(StackError):
-            runtime = HAProxyRuntime(endpoints.lb_runtime)
-            lb = {s.server: s.detail for s in runtime.servers(endpoints.lb_backend)}
-        statuses = []
+        seen: dict[str, tuple[str, ProcessState]] = {}
         for inst in files.instances(self.spec, state.options):
-            ref = endpoints.instance(inst.name)
-            c = containers.get(inst.compose_service)
-            proc = _docker.state_of(c) if c is not None else "exited"
-            health = self.spec.services[inst.service].health
-            statuses.append(
-                InstanceStatus(
-                    ref=ref,
-                    ident=c.short_id if c is not None else "-",
-                    process=proc,
-                    health=probe(health, ref.address) if proc != "exited" else "-",
-                    lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
-                )
-            )
+            if (c := containers.get(inst.compose_service)) is not None:
+                seen[inst.name] = (c.short_id, _docker.state_of(c))
         components = {
             svc: _docker.state_of(containers[svc]) if svc in containers else "missing"
             for svc in files.layout(self.spec).infra
         }
-        return StackStatus(
-            platform=self.name,
-            stack=state.stack,
-            options=state.options,
-            endpoints=endpoints,
-            instances=tuple(statuses),
-            components=components,
-        )
+        return Seen(instances=seen, components=components, lb_alive=True)
 
     # ---------------------------------------------------------------- instance operations
 
@@ -323,8 +261,9 @@ class ComposePlatform(PgAdminAbility):
 
     # ---------------------------------------------------------------- internals: stopping
 
-    def _remove(self, progress: Progress) -> list[str]:
-        """`compose down -v --remove-orphans`, then remove whatever still has the label."""
+    def _remove(self, state: ComposeState | None, progress: Progress) -> list[str]:
+        """`compose down -v --remove-orphans`, then remove whatever still has the label (found
+        by the project's name: the state is not needed)."""
         project = self.docker()
         running = sorted(project.containers())
         cli = ComposeCli(self.project, [self.compose_file])
@@ -350,16 +289,7 @@ class ComposePlatform(PgAdminAbility):
     def docker(self) -> _docker.Project:
         return _docker.Project(self._engine(), self.project)
 
-    def _require(self) -> ComposeState:
-        state = self.store.load()
-        if state is None or not state.complete:
-            raise StackError(
-                f"no Compose stack is up (state dir {self.state_dir})",
-                hint="start one with `shopchaos up --platform compose`",
-            )
-        return state
-
-    def _infra_running(self) -> bool:
+    def _infra_running(self, state: ComposeState) -> bool:
         containers = self.docker().containers()
         return all(
             svc in containers and _docker.state_of(containers[svc]) == "running"

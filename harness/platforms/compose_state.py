@@ -7,27 +7,16 @@ the network (so `heal` and `recover` from another process reconnect them).
 
 from __future__ import annotations
 
-import time
+from pydantic import Field
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from harness.platforms.base import ResolvedOptions
-
-STATE_VERSION = 1
+from harness.platforms._state_store import StackState
 
 
-class ComposeState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ComposeState(StackState):
+    """`options` keep env values REDACTED: they reach `docker compose` by its environment."""
 
-    version: int = STATE_VERSION
     project: str
-    stack: str
-    spec_path: str | None
-    files: dict[str, str] = Field(default_factory=dict)  # sha256 of each file it started from
     compose_files: list[str]
-    options: ResolvedOptions  # env values REDACTED (passed to `docker compose` by environment)
-    created_at: float = Field(default_factory=time.time)
-    complete: bool = False
     services: list[str]  # the Compose services `up` started (dependencies come along)
     env: dict[str, str]  # the variables the Compose file's published ports are read from
     entry_port: int = 0

@@ -5,8 +5,9 @@ services in the spec's order (LB backend last), then HAProxy with a generated co
 waits for readiness with a deadline, and at the end every listener must be on loopback
 (_listeners.py). State is kept on disk (local_state.py) after every step, so `status`, `down` and
 `recover` from another process find the stack, and a crash halfway through `up` is cleaned up by
-the next `up` or `down`. `up` and `down` hold the stack's lock (_lock.py); `up` adopts a running
-stack only when it was started from the same stack file content and options (_adopt.py).
+the next `up` or `down`. `up`, `down` and `status` are the lifecycle shared with Compose
+(_lifecycle.py): they hold the stack's lock (_lock.py), and `up` adopts a running stack only when
+it was started from the same stack file content and options (_adopt.py).
 
 Locked down: the state directory is 0700 and its files 0600 (processes start under a 0077
 umask); PostgreSQL authenticates with a generated password (_secrets.py) that only the services
@@ -15,6 +16,7 @@ using the database receive, as PGPASSWORD; env values from the stack file are ke
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import signal
@@ -22,161 +24,46 @@ import sys
 import uuid
 from pathlib import Path
 
+import psutil
+
 from harness import tools
 from harness.errors import StackError
 from harness.faultproxy.toxiproxy_client import ToxiproxyClient
 from harness.lb import haproxy_config
 from harness.lb.haproxy_runtime import HAProxyRuntime
-from harness.platforms import _adopt, _listeners, _lock, _postgres, _procs, _secrets
+from harness.platforms import _adopt, _listeners, _postgres, _procs, _secrets
 from harness.platforms._health import lb_check, probe
 from harness.platforms._lb_wait import wait_all_up
+from harness.platforms._lifecycle import Seen, StackLifecycle
 from harness.platforms._pg_admin import PgAdminAbility
 from harness.platforms._ports import LOOPBACK, allocate, holder, is_free, require_free
 from harness.platforms._private_files import PRIVATE_FILE, private_dir, private_umask
 from harness.platforms._process_tree import INSTANCE_ENV, Tree
 from harness.platforms._readiness import wait_for
-from harness.platforms._state_store import StateStore
 from harness.platforms.base import (
     Endpoints,
     InstanceRef,
-    InstanceStatus,
     ProcessState,
     Progress,
     ResolvedOptions,
-    StackOptions,
-    StackStatus,
-    no_progress,
     profile_env,
     with_descendants,
 )
 from harness.platforms.local_state import LocalState, ProcEntry
 from harness.stack import setup_steps
-from harness.stack.model import StackSpec
 
 STATE_DIR_ENV = "SHOPCHAOS_STATE_DIR"
 
 
-class LocalPlatform(PgAdminAbility):
+class LocalPlatform(StackLifecycle[LocalState], PgAdminAbility):
+    """up/down/status come from StackLifecycle (_lifecycle.py); the hooks are below."""
+
     name = "local"
+    title = "local"
+    undo = "stopping"
+    state_model = LocalState
 
-    def __init__(
-        self,
-        spec: StackSpec,
-        state_dir: Path,
-        *,
-        spec_path: Path | None = None,
-        entry_port: int = 8080,
-        toxiproxy_port: int = 8474,
-    ) -> None:
-        """entry_port/toxiproxy_port: fixed ports for users; 0 picks free ones (tests)."""
-        self.spec = spec
-        self.state_dir = state_dir.resolve()
-        self.spec_path = spec_path
-        self.entry_port = entry_port
-        self.toxiproxy_port = toxiproxy_port
-        self.store = StateStore(self.state_dir, LocalState)
-
-    # ---------------------------------------------------------------- lifecycle
-
-    def resolve(self, options: StackOptions) -> ResolvedOptions:
-        return options.resolve(self.spec)
-
-    def up(
-        self, options: StackOptions, progress: Progress = no_progress, *, restart: bool = False
-    ) -> Endpoints:
-        _procs.reap_spawned()
-        resolved = self.resolve(options)
-        files = _adopt.digests([self.spec_path])
-        with _lock.hold(self.state_dir, "up", progress), self.store.locked():
-            existing = self.store.load_lenient()
-            if existing is not None:
-                if existing.complete and self._all_alive(existing):
-                    reasons = _adopt.changes(
-                        running=existing.options,
-                        running_files=existing.files,
-                        wanted=resolved,
-                        wanted_files=files,
-                        since=existing.created_at,
-                    )
-                    if _adopt.adopt_or_restart(
-                        reasons, restart=restart, platform=self.name, progress=progress
-                    ):
-                        return self._endpoints(existing)
-                else:
-                    progress("cleaning up what a previous, unfinished stack left behind")
-                self._teardown(existing, progress)
-            self._teardown_orphans(progress)
-            self._check_tools(resolved)
-            state = self._plan(resolved, files)
-            self._fresh_dirs()
-            self.store.save(state)
-            try:
-                self._start_all(state, progress)
-            except BaseException:
-                progress("start failed: stopping what was started")
-                self._teardown(state, no_progress)
-                raise
-            state.complete = True
-            self.store.save(state)
-            return self._endpoints(state)
-
-    def down(self, progress: Progress = no_progress) -> list[str]:
-        _procs.reap_spawned()
-        with _lock.hold(self.state_dir, "down", progress), self.store.locked():
-            state = self.store.load_lenient()
-            stopped = self._teardown(state, progress) if state else []
-            stopped += self._teardown_orphans(progress)
-            return stopped
-
-    def is_up(self) -> bool:
-        state = self.store.load_lenient()
-        return state is not None and state.complete
-
-    def options(self) -> ResolvedOptions | None:
-        state = self.store.load_lenient()
-        return state.options if state is not None and state.complete else None
-
-    def endpoints(self) -> Endpoints:
-        return self._endpoints(self._require())
-
-    # ---------------------------------------------------------------- status
-
-    def status(self) -> StackStatus:
-        _procs.reap_spawned()
-        state = self._require()
-        endpoints = self._endpoints(state)
-        lb: dict[str, str] = {}
-        haproxy = state.procs.get("haproxy")
-        if haproxy and _procs.alive(haproxy.pid, haproxy.create_time):
-            try:
-                runtime = HAProxyRuntime(endpoints.lb_runtime)
-                lb = {s.server: s.detail for s in runtime.servers(endpoints.lb_backend)}
-            except StackError:
-                lb = {}
-        instances = []
-        for ref in endpoints.instances:
-            entry = state.procs[ref.name]
-            proc = _tree_state(self._tree_of(state, entry))
-            instances.append(
-                InstanceStatus(
-                    ref=ref,
-                    ident=str(entry.pid),
-                    process=proc,
-                    health=self._probe(entry) if proc != "exited" else "-",
-                    lb_state=lb.get(ref.lb_server, "?") if ref.lb_server else None,
-                )
-            )
-        components: dict[str, str] = {
-            e.name: self._proc_state(e) for e in state.procs.values() if e.role != "instance"
-        }
-        return StackStatus(
-            platform=self.name,
-            stack=state.stack,
-            options=state.options,
-            endpoints=endpoints,
-            instances=tuple(instances),
-            components=components,
-        )
+    # ---------------------------------------------------------------- processes
 
     def process_state(self, instance: str) -> ProcessState:
         _, tree = self._tree(instance)
@@ -255,7 +142,11 @@ class LocalPlatform(PgAdminAbility):
                     hint="add local.command, or use --platform compose",
                 )
 
+    def _source_files(self) -> list[Path | None]:
+        return [self.spec_path]
+
     def _plan(self, opts: ResolvedOptions, files: dict[str, str]) -> LocalState:
+        self._check_tools(opts)
         if self.entry_port:
             require_free(self.entry_port, "load balancer entry", option="--entry-port")
         if self.toxiproxy_port:
@@ -311,7 +202,8 @@ class LocalPlatform(PgAdminAbility):
             logs.rename(self.state_dir / "logs.previous")
         private_dir(logs)
 
-    def _start_all(self, state: LocalState, progress: Progress) -> None:
+    def _start(self, state: LocalState, progress: Progress) -> None:
+        self._fresh_dirs()
         self._start_toxiproxy(state, progress)
         if state.options.db == "postgres":
             self._start_postgres(state, progress)
@@ -541,7 +433,7 @@ class LocalPlatform(PgAdminAbility):
             running=state.options,
             running_files=state.files,
             wanted=state.options,
-            wanted_files=_adopt.digests([self.spec_path]) if state.files else {},
+            wanted_files=_adopt.digests(self._source_files()) if state.files else {},
             since=state.created_at,
         )
         if changed:
@@ -628,6 +520,13 @@ class LocalPlatform(PgAdminAbility):
 
     # ---------------------------------------------------------------- internals: stopping
 
+    def _reap_children(self) -> None:
+        _procs.reap_spawned()
+
+    def _remove(self, state: LocalState | None, progress: Progress) -> list[str]:
+        stopped = self._teardown(state, progress) if state is not None else []
+        return stopped + self._teardown_orphans(progress)
+
     def _teardown(self, state: LocalState, progress: Progress) -> list[str]:
         """Stop in reverse dependency order: HAProxy, LB backend, other services, infra."""
         backend = self.spec.load_balancer.backend
@@ -671,15 +570,23 @@ class LocalPlatform(PgAdminAbility):
         self.store.remove()
         return stopped
 
-    def _teardown_orphans(self, progress: Progress) -> list[str]:
-        """Processes tagged with this state dir but unknown to the state file (lost state)."""
-        import psutil
-
-        killed = []
+    def _orphans(self) -> list[psutil.Process]:
+        """Processes tagged with this state dir: after a teardown, those unknown to the state
+        file (a lost state)."""
+        found = []
         for p in list(psutil.process_iter()):
+            with contextlib.suppress(psutil.Error):
+                if p.environ().get(STATE_DIR_ENV) == str(self.state_dir):
+                    found.append(p)
+        return found
+
+    def _leftovers(self) -> bool:
+        return bool(self._orphans())
+
+    def _teardown_orphans(self, progress: Progress) -> list[str]:
+        killed = []
+        for p in self._orphans():
             try:
-                if p.environ().get(STATE_DIR_ENV) != str(self.state_dir):
-                    continue
                 desc = f"pid {p.pid} ({p.name()})"
                 p.kill()
                 p.wait(timeout=5)
@@ -691,21 +598,22 @@ class LocalPlatform(PgAdminAbility):
 
     # ---------------------------------------------------------------- internals: reading
 
-    def _require(self) -> LocalState:
-        state = self.store.load()
-        if state is not None and not state.complete:
-            started = ", ".join(sorted(state.procs)) or "nothing yet"
-            raise StackError(
-                f"a local stack was only half started in {self.state_dir} (its start was cut "
-                f"short; started: {started})",
-                hint="`shopchaos down` stops what it started; then `shopchaos up`",
-            )
-        if state is None:
-            raise StackError(
-                f"no local stack is up (state dir {self.state_dir})",
-                hint="start one with `shopchaos up`",
-            )
-        return state
+    def _started(self, state: LocalState) -> list[str]:
+        return sorted(state.procs)
+
+    def _observe(self, state: LocalState) -> Seen:
+        haproxy = state.procs.get("haproxy")
+        return Seen(
+            instances={
+                e.name: (str(e.pid), _tree_state(self._tree_of(state, e)))
+                for e in state.procs.values()
+                if e.role == "instance"
+            },
+            components={
+                e.name: self._proc_state(e) for e in state.procs.values() if e.role != "instance"
+            },
+            lb_alive=haproxy is not None and _procs.alive(haproxy.pid, haproxy.create_time),
+        )
 
     def _entry(self, instance: str, state: LocalState | None = None) -> ProcEntry:
         state = state or self._require()
@@ -737,7 +645,7 @@ class LocalPlatform(PgAdminAbility):
                 hint="stop that process, then `shopchaos recover`",
             )
 
-    def _all_alive(self, state: LocalState) -> bool:
+    def _infra_running(self, state: LocalState) -> bool:
         infra = [e for e in state.procs.values() if e.role != "instance"]
         return bool(state.procs) and all(_procs.alive(e.pid, e.create_time) for e in infra)
 

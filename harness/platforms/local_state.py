@@ -7,14 +7,11 @@ database URLs without the password (that one is in secrets.json, _secrets.py).
 
 from __future__ import annotations
 
-import time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.platforms.base import ResolvedOptions
-
-STATE_VERSION = 1
+from harness.platforms._state_store import StackState
 
 Role = Literal["instance", "toxiproxy", "haproxy", "postgres"]
 
@@ -38,17 +35,8 @@ class ProcEntry(BaseModel):
     cwd: str | None = None
 
 
-class LocalState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int = STATE_VERSION
+class LocalState(StackState):
     stack_id: str
-    stack: str
-    spec_path: str | None
-    files: dict[str, str] = Field(default_factory=dict)  # sha256 of each file it started from
-    options: ResolvedOptions  # env values REDACTED
-    created_at: float = Field(default_factory=time.time)
-    complete: bool = False
     host: str
     entry_port: int
     toxiproxy_port: int

@@ -10,6 +10,7 @@ from harness.errors import PlatformUnavailableError, StackError, ToolMissingErro
 from harness.platforms._compose_cli import ComposeCli, check_plugin
 from harness.platforms.base import StackOptions
 from harness.platforms.compose import ComposePlatform
+from harness.platforms.compose_state import ComposeState
 from harness.stack.loader import load_stack
 
 
@@ -87,3 +88,28 @@ def test_compose_runs_postgresql_and_says_so_for_sqlite(tmp_path: Path) -> None:
     with pytest.raises(StackError, match="runs postgres") as exc:
         plat.up(StackOptions(db="sqlite"))
     assert "--platform local" in (exc.value.hint or "")
+
+
+def test_a_compose_start_cut_short_reads_as_half_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """status/endpoints/recover on a Compose stack whose `up` was cut short say so (not "no
+    stack is up"), even when the engine cannot say which containers it created."""
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    plat = platform(tmp_path)
+    plat.store.save(
+        ComposeState(
+            project=plat.project,
+            stack=plat.spec.name,
+            spec_path=None,
+            compose_files=[],
+            options=plat.resolve(StackOptions()).redacted(),
+            services=[],
+            env={},
+        )
+    )
+    with pytest.raises(StackError) as exc:
+        plat.endpoints()
+    assert "a Compose stack was only half started" in exc.value.message
+    assert "started: unknown (the Docker engine is not reachable)" in exc.value.message
+    assert (exc.value.hint or "").startswith("`shopchaos down --platform compose` stops what")
