@@ -15,7 +15,7 @@ import pytest
 
 from harness.report import html
 
-from .conftest import REPEATED, copies, load
+from .conftest import PASSING, REGRESSED, REPEATED, copies, load
 
 pytestmark = [
     pytest.mark.browser,
@@ -135,4 +135,20 @@ def test_the_verdicts_read_without_javascript(browser: Any, tmp_path: Path) -> N
     assert note.is_visible()
     assert "needs JavaScript" in note.inner_text()
     assert page.locator(DRAWN).count() == 0
+    assert errors == []
+
+
+def test_trend_page_draws_its_charts(browser: Any, tmp_path: Path) -> None:
+    from harness.report import pages
+
+    runs = [load(REPEATED), load(PASSING), load(REGRESSED)]
+    page_file = tmp_path / "trend.html"
+    page_file.write_text(pages.trend_html("fixture", runs, [], 0.2), encoding="utf-8")
+    errors: list[str] = []
+    page = _open(browser, page_file, errors)
+    ids = page.eval_on_selector_all("[data-chart]", "els => els.map(e => e.id)")
+    assert ids == [f"trend-{name}" for name in sorted({s.name for r in runs for s in r.scenarios})]
+    for div_id in ids:
+        page.locator(f"#{div_id}").scroll_into_view_if_needed()
+        page.wait_for_selector(f"#{div_id} .main-svg", timeout=WAIT_MS)
     assert errors == []
