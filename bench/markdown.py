@@ -233,7 +233,13 @@ def _scale_rows(sc: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
         return []
     m, twelve = sc["million"], sc["report_12"]
     head = f"scale: {sc['requests']:,} requests at {sc['rate']:g} req/s (synthetic, known truth)"
-    opened = twelve.get("open_seconds")
+    first = twelve.get("first_screen_seconds")
+    drawn = "\u2013"
+    if twelve.get("all_charts_seconds") is not None:
+        drawn = (
+            f"{twelve['all_charts_seconds']:.2f} s (longest task "
+            f"{twelve['longest_task_seconds']:.2f} s)"
+        )
     return [
         (
             head,
@@ -273,9 +279,15 @@ def _scale_rows(sc: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
         ),
         (
             "",
-            "headless Chromium: open until every chart drawn",
-            "\u2013" if opened is None else f"{opened:.2f} s",
-            _verdict(None if opened is None else opened < scale.OPEN_GOAL_S),
+            "headless Chromium: first screen (load event + first frame after it)",
+            "\u2013" if first is None else f"{first:.2f} s",
+            _verdict(None if first is None else first < scale.OPEN_GOAL_S),
+        ),
+        (
+            "",
+            f"every chart drawn, scrolled through ({twelve.get('charts', '?')} charts)",
+            drawn,
+            "",
         ),
     ]
 

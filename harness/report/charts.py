@@ -41,13 +41,6 @@ def light() -> Any:
     return go.layout.Template(LIGHT)
 
 
-CONFIG = {
-    "displaylogo": False,
-    "responsive": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-}
-
-
 def timeline(trial: TrialRecord) -> Any:
     """Throughput, error rate and p95 on one time axis, fault windows shaded and labelled,
     phase markers, and the load balancer's view of each backend as a band underneath."""
@@ -324,44 +317,3 @@ def recovery_distribution(scenario: ScenarioRecord) -> Any | None:
         },
     )
     return fig
-
-
-def to_div(fig: Any, div_id: str) -> str:
-    _round_data(fig)
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id=div_id))
-
-
-def _round_data(fig: Any) -> None:
-    """Times to the millisecond and values to 4 significant places: a float's 17 digits per
-    point would make most of a report's weight (its figures stay exact in record.json)."""
-    for trace in fig.data:
-        for axis in ("x", "y", "base"):
-            values = getattr(trace, axis, None)
-            if values is not None and not isinstance(values, str):
-                setattr(trace, axis, [_short(v) for v in values])
-
-
-def _short(v: Any) -> Any:
-    if isinstance(v, float):
-        return float(f"{v:.4g}") if abs(v) < 1000 else round(v, 1)
-    return v
-
-
-BUNDLE = "plotly-basic.min.js"
-
-
-def plotly_js() -> str:
-    """plotly.js's basic bundle (scatter and bar are all the reports use: 1.2 MB, not 4.8),
-    embedded so reports open offline; refused if it is not the version plotly was built for."""
-    from importlib.resources import files
-
-    from plotly.offline import get_plotlyjs_version
-
-    text = (files("harness.report") / "static" / BUNDLE).read_text(encoding="utf-8")
-    if f"v{get_plotlyjs_version()}" in text[:200]:
-        return text
-    # another plotly than the one pinned (harness/report/static/README.md): its full bundle,
-    # four times the weight, rather than charts drawn by a plotly.js they were not made for
-    from plotly.offline import get_plotlyjs
-
-    return str(get_plotlyjs())

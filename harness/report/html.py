@@ -1,4 +1,5 @@
-"""The self-contained HTML report: opens offline (Plotly's script embedded once, no CDN)."""
+"""The self-contained HTML report: opens offline (plotly.js embedded once, no CDN), its first
+screen plain HTML, each chart drawn when the reader gets to it (harness/report/embed.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from harness import fmt
 from harness.measure.reconcile import KINDS
 from harness.record.model import RunRecord, Status
-from harness.report import charts
+from harness.report import charts, embed
 from harness.report.glossary import GLOSSARY
 from harness.report.narrative import trial_story
 
@@ -52,13 +53,13 @@ def _env() -> Environment:
 
 def render(record: RunRecord) -> str:
     timeline_divs = {
-        s.name: [charts.to_div(charts.timeline(t), f"tl-{s.name}-{t.index}") for t in s.trials]
+        s.name: [embed.to_div(charts.timeline(t), f"tl-{s.name}-{t.index}") for t in s.trials]
         for s in record.scenarios
     }
     dist_divs = {}
     for s in record.scenarios:
         fig = charts.recovery_distribution(s)
-        dist_divs[s.name] = charts.to_div(fig, f"dist-{s.name}") if fig is not None else ""
+        dist_divs[s.name] = embed.to_div(fig, f"dist-{s.name}") if fig is not None else ""
     stories = {s.name: [trial_story(t) for t in s.trials] for s in record.scenarios}
     trials = [t for s in record.scenarios for t in s.trials]
     by_status = Counter(t.status.value for t in trials)
@@ -81,6 +82,6 @@ def render(record: RunRecord) -> str:
                 "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
             },
             duration=(record.finished_at or record.started_at) - record.started_at,
-            plotly_js=charts.plotly_js(),
+            chart_loader=embed.loader(),
         )
     )

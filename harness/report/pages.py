@@ -7,7 +7,7 @@ from typing import Any
 
 from harness import fmt
 from harness.record.model import RunRecord
-from harness.report import charts
+from harness.report import charts, embed
 from harness.report.html import _env
 from harness.report.regress import Finding, _trial_values
 from harness.report.runs import scan
@@ -34,8 +34,8 @@ def trend_html(suite: str, runs: list[RunRecord], findings: list[Finding], margi
             runs=runs,
             findings=findings,
             margin=margin,
-            charts=[(name, charts.to_div(fig, f"trend-{name}")) for name, fig in _trend_figs(runs)],
-            plotly_js=charts.plotly_js(),
+            charts=[(name, embed.to_div(fig, f"trend-{name}")) for name, fig in _trend_figs(runs)],
+            chart_loader=embed.loader(),
         )
     )
 

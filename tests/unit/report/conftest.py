@@ -24,3 +24,12 @@ def reports(tmp_path: Path) -> Path:
     for run in (REPEATED, PASSING, REGRESSED):
         shutil.copytree(RECORDS / run, tmp_path / run)
     return tmp_path
+
+
+def copies(record: RunRecord, n: int) -> RunRecord:
+    """The record's scenarios copied to n (the first trial of each, renamed): a long report."""
+    scenarios = [
+        s.model_copy(update={"name": f"{s.name}-{i + 1}", "trials": s.trials[:1]})
+        for i, s in zip(range(n), record.scenarios * n, strict=False)
+    ]
+    return record.model_copy(update={"scenarios": scenarios})
