@@ -320,8 +320,8 @@ def scale_real_rows(sr: dict[str, Any] | None) -> list[tuple[str, str, str, str]
         ),
         (
             "",
-            "assess() time",
-            f"{sr['assess_seconds']:.2f} s",
+            "assess() time (CPU of its thread)",
+            f"{sr['assess_seconds']:.2f} s ({_seconds(sr.get('assess_cpu_seconds'))})",
             goal(sr["assess_goal_met"]),
         ),
         (
@@ -348,6 +348,10 @@ def scale_real_rows(sr: dict[str, Any] | None) -> list[tuple[str, str, str, str]
 
 
 SIZES = ("record_mb", "timeline_mb", "report_mb")
+
+
+def _seconds(x: float | None) -> str:
+    return "\u2013" if x is None else f"{x:.2f} s"
 
 
 def _num(x: float | None) -> str:
