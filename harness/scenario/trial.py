@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from harness.faults import registry
 from harness.faults.base import FaultContext
 from harness.faults.registry import BuiltFault
 from harness.load.process import LoadConfig, LoadProcess, LoadWorkers
+from harness.load.wire import StateChange
 from harness.measure.live import BreachTracker, RollingWindow
 from harness.measure.observations import LagSample, PhaseTimes, TrialObservations
 from harness.platforms.base import Endpoints, Platform, Progress, ReportsProcesses
@@ -131,6 +132,8 @@ def run_trial(scenario: Scenario, env: TrialEnv, index: int, seed: int) -> Trial
         errors.append(str(e))
     if load.fatal:
         errors.append(str(LoadError(load.fatal, hint=f"see {load.log}")))
+    if driver is not None and driver.phases is not None:
+        errors.extend(_cap_reached(load.states, driver.phases.end))
     return TrialObservations(
         seed=seed,
         started_at=started,
@@ -172,6 +175,28 @@ def _phases(
     )
 
 
+MAX_RATE = 20_000  # req/s of one load process the request cap allows (Locust reaches ~3,000 here)
+
+
+def request_cap(max_seconds: float) -> int:
+    """The requests after which a load process stops by itself: a bound far above what one
+    process can send in `max_seconds`, so a trial never meets it (it would say so: see
+    _cap_reached)."""
+    return int(max(100_000, MAX_RATE * max_seconds))
+
+
+def _cap_reached(states: Iterable[StateChange], end: float) -> list[str]:
+    """An error for each load process that stopped at its request cap before the trial's end:
+    the load then vanished mid-trial, which no figure may be read from."""
+    return [
+        f"a load process stopped at its request cap ({c.value or 0:.0f} requests) "
+        f"{end - c.t:.1f}s before the trial's end: the rest of the trial had less load than "
+        "asked (raise harness.scenario.trial.MAX_RATE, or split the load with load.workers)"
+        for c in states
+        if (c.what == "limit" or c.what.startswith("limit:")) and c.t < end
+    ]
+
+
 def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> LoadConfig:
     load = scenario.load
     think = (load.think_time.min, load.think_time.max) if load.think_time else None
@@ -183,7 +208,7 @@ def _load_config(scenario: Scenario, env: TrialEnv, seed: int, total: float) -> 
         users=load.users,
         spawn_rate=load.spawn_rate,
         max_seconds=max_seconds,
-        max_requests=int(max(100_000, 3000 * max_seconds)),
+        max_requests=request_cap(max_seconds),
         request_timeout=load.request_timeout,
         think_time=think,
         mix=load.mix,

@@ -324,3 +324,34 @@ def test_load_and_probes_ignore_a_proxy_in_the_environment(
     assert "/token" in arrivals.seen  # the locustfile's own `requests` call, not via the proxy
     assert len(records) >= 10
     assert not any(r.failed for r in records), {r.error for r in records if r.failed}
+
+
+def test_a_load_that_stops_at_its_request_cap_mid_trial_is_an_error_not_a_figure(
+    stack: LocalPlatform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load processes stop by themselves at a request cap (a bound on every load loop). Met
+    mid-trial, the load vanishes: a throughput collapse no fault caused. The trial must say so
+    (status error), not read figures from it."""
+    from harness.scenario import trial as trial_module
+
+    monkeypatch.setattr(trial_module, "request_cap", lambda max_seconds: 60)
+    doc = {
+        "name": "capped",
+        "description": "a load cap far below what the trial needs",
+        "load": {"users": 4, "spawn_rate": 8, "think_time": "20ms..40ms"},
+        "phases": {"warmup": "1s", "baseline": "2s", "observe": "1s"},
+        "faults": [{"id": "rush", "type": "surge", "users": 6, "spawn_rate": 12, "duration": "1s"}],
+    }
+    scenario = Scenario.model_validate(doc)
+    opts = RunOptions(reports_dir=tmp_path, seed=5, keep_stack=True)
+    record, _ = run(
+        [
+            LoadedScenario(scenario, Path("test:capped")),
+        ],
+        stack,
+        opts,
+        SilentUI(),
+    )
+    trial = record.scenarios[0].trials[0]
+    assert trial.status == rec.Status.ERROR
+    assert any("request cap (60 requests)" in e for e in trial.errors), trial.errors
