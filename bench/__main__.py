@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=3, help="trials per accuracy/failover run")
     parser.add_argument("--pairs", type=int, default=5, help="alternating overhead pairs")
     parser.add_argument(
-        "--scaling-pairs", type=int, default=10, help="alternating pairs of the scaling overhead"
+        "--scaling-pairs", type=int, default=20, help="alternating pairs of the scaling overhead"
     )
     parser.add_argument(
         "--scale-real-seconds",
@@ -146,9 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    text = json.dumps(results, indent=1, default=str)
-    (out / f"{stamp}.json").write_text(text)
-    (out / "latest.json").write_text(text)
+    (out / f"{stamp}.json").write_text(json.dumps(results, indent=1, default=str))
+    if args.only and (out / "latest.json").exists():
+        results = merged(json.loads((out / "latest.json").read_text()), results, chosen)
+    (out / "latest.json").write_text(json.dumps(results, indent=1, default=str))
     if "ceiling" in results:
         (out / "load-ceiling.json").write_text(
             json.dumps(
@@ -160,6 +161,21 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_docs:
         update_docs(ROOT / "docs" / "performance.md", table)
     return 1 if results.get("failed") else 0
+
+
+def merged(before: dict[str, Any], run: dict[str, Any], chosen: set[str]) -> dict[str, Any]:
+    """latest.json after a `--only` run: the earlier full run with the steps this run made
+    replaced, and the command line saying which run each figure comes from."""
+    steps = [n for n in NAMES if n in chosen]
+    out = {k: v for k, v in before.items() if k not in chosen}
+    out.update({k: run[k] for k in steps if k in run})
+    failed = {k: v for k, v in before.get("failed", {}).items() if k not in chosen}
+    failed.update(run.get("failed", {}))
+    out.pop("failed", None)
+    if failed:
+        out["failed"] = failed
+    out["command"] = f"{before['command']} ({', '.join(steps)}: {run['command']}, {run['started']})"
+    return out
 
 
 def _stack_steps(

@@ -13,8 +13,8 @@ from harness.faults._custom import CustomSpec, JournaledFault
 from harness.faults.base import FaultContext
 from harness.faults.meta import FaultMeta
 from harness.faults.registry import Targets, register
-from harness.httpcall.network import base_url, local_session
-from harness.httpcall.send import send
+from harness.httpcall.network import base_url
+from harness.httpcall.send import PooledClient
 from harness.httpcall.spec import RequestSpec
 
 
@@ -47,10 +47,11 @@ class HttpFault(JournaledFault):
         self.has_revert = spec.revert is not None
 
     def _send(self, req: RequestSpec) -> None:
-        with local_session() as session:
-            answer = send(session, req, _url(req, self.ctx))
+        url = _url(req, self.ctx)
+        with PooledClient(url) as client:
+            answer = client.send(req, url)
         if not answer.ok:
-            raise FaultError(f"{req.method} {_url(req, self.ctx)}: {answer.failure}")
+            raise FaultError(f"{req.method} {url}: {answer.failure}")
 
     def _apply(self) -> None:
         self._send(self.http_spec.apply)

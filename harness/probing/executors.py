@@ -13,7 +13,7 @@ import requests
 
 from harness.callables import CallableError, Injected, call, keyword_arguments, resolve
 from harness.httpcall.network import base_url, local_session
-from harness.httpcall.send import Answer, send
+from harness.httpcall.send import Answer, PooledClient, send
 from harness.httpcall.spec import RequestSpec
 from harness.load.wire import LedgerEntry, LedgerKind
 from harness.measure.probe_results import ProbeResult
@@ -47,13 +47,13 @@ class HttpExecutor:
         self.spec = spec
         self.url = resolve_url(endpoints, spec) + (spec.path or "")
         self.target = f"{spec.method} {self.url}"
-        self.session = local_session()
+        self.client = PooledClient(self.url)
 
     def run(self, n: int) -> tuple[ProbeResult, list[LedgerEntry]]:
-        return _result(send(self.session, self.spec, self.url)), []
+        return _result(self.client.send(self.spec, self.url)), []
 
     def close(self) -> None:
-        self.session.close()
+        self.client.close()
 
 
 class JourneyExecutor:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bench import truth
-from bench.__main__ import _step
+from bench.__main__ import _step, merged
 from bench.markdown import render
 from harness.scenario.loader import load_file
 from harness.stack.loader import load_stack
@@ -41,3 +41,20 @@ def test_a_failed_step_is_recorded_and_the_others_still_count() -> None:
         }
     )
     assert "| truth | **failed**: RuntimeError: the stack did not come up | | |" in table
+
+
+def test_an_only_run_replaces_its_steps_in_the_full_run_and_says_so() -> None:
+    """A `--only scaling` run once overwrote latest.json's twenty minutes of figures."""
+    before = {
+        "command": "python -m bench",
+        "started": "18:27",
+        "scaling": {"old": 1},
+        "truth": {"kept": 1},
+        "failed": {"scaling": "RuntimeError: x", "chain": "RuntimeError: y"},
+    }
+    run = {"command": "python -m bench --only scaling", "started": "03:30", "scaling": {"new": 1}}
+    got = merged(before, run, {"scaling"})
+    assert got["scaling"] == {"new": 1} and got["truth"] == {"kept": 1}
+    assert got["failed"] == {"chain": "RuntimeError: y"}
+    assert got["started"] == "18:27"
+    assert got["command"] == "python -m bench (scaling: python -m bench --only scaling, 03:30)"

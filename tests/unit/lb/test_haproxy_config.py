@@ -81,6 +81,8 @@ def test_show_stat_parsing() -> None:
         ("shop-2", "DOWN", "DOWN 1/2", "L4CON"),
     ]
     assert servers[0].active_sessions == 2 and servers[0].last_change_s == 12
+    assert servers[1].check_code == "" and servers[1].last_check == ""  # columns this lacks
+    assert parse_show_stat("No such proxy.\n", "shop") == []  # HAProxy's answer to a typo
 
 
 def test_runtime_address_forms() -> None:
