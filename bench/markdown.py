@@ -56,7 +56,8 @@ def _scaling(sc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     o = sc["overhead"]
     rows += [
         (
-            f"harness overhead, 1 load process at its ceiling ({o['pairs']} alternating pairs)",
+            f"harness overhead, 1 load process at its ceiling ({o['pairs']} alternating pairs"
+            + (f" of {o['seconds']:g} s windows in one run)" if "windows" in o else ")"),
             "with / without req/s",
             f"{_s(o['with_harness_rps'])} / {_s(o['without_rps'])}",
             "",
@@ -75,16 +76,35 @@ def _scaling(sc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{_s(o.get('harness_cores', {}).get('without'), digits=3)}",
             "",
         ),
-        (
-            "",
-            "ratio (goal >= 0.97)",
-            _s(o["ratio"], digits=3),
-            _verdict(
-                o["ratio"].get("median") is not None and o["ratio"]["median"] >= OVERHEAD_GOAL
-            ),
-        ),
     ]
+    if o.get("floor_ratio"):
+        rows.append(
+            ("", "with / without, median of the pairs' ratios", _s(o["ratio"], digits=3), "")
+        )
+    rows.append(_overhead_row(o))
     return rows
+
+
+def _overhead_row(o: dict[str, Any]) -> tuple[str, str, str, str]:
+    """The goal, judged at the machine's floor speed with its interval: met when the whole
+    interval is within the goal, missed when none of it is, inconclusive otherwise."""
+    f = o.get("floor_ratio")
+    if not f:  # results from before the floor ratio: the median of the pairs' ratios
+        ok = o["ratio"].get("median") is not None and o["ratio"]["median"] >= OVERHEAD_GOAL
+        return ("", f"ratio (goal >= {OVERHEAD_GOAL})", _s(o["ratio"], digits=3), _verdict(ok))
+    if f["low"] >= OVERHEAD_GOAL:
+        verdict = "met"
+    elif f["high"] < OVERHEAD_GOAL:
+        verdict = "**missed**"
+    else:
+        verdict = "inconclusive (the interval spans the goal)"
+    return (
+        "",
+        f"with / without at the floor speed ({f['q']:.0%} quantile of the windows; 90 % "
+        f"interval; goal >= {OVERHEAD_GOAL})",
+        f"{f['estimate']:.3f} ({f['low']:.3f}-{f['high']:.3f})",
+        verdict,
+    )
 
 
 def render(r: dict[str, Any]) -> str:

@@ -9,6 +9,8 @@ round, and the speed-up is taken within each round (the machine is shared and no
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import time
 from pathlib import Path
@@ -16,9 +18,10 @@ from typing import Any
 
 import psutil
 
-from bench._common import spread
+from bench._common import floor_ratio, spread
 from bench.target import Target, haproxy_ok
 from harness.events import NO_EVENTS
+from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.load.process import LoadConfig, LoadProcess
 from harness.platforms.base import Endpoints
 from harness.probes import LbProbe
@@ -26,6 +29,8 @@ from harness.probing.runner import PhaseClock, ProbeThread, health_probe
 
 USERS = 32
 WARM = 1.0  # seconds after t0 not counted (the users are spawning)
+SETTLE = 0.25  # seconds of each overhead window not counted (the switch reaching the load)
+FRONTEND = "ok"  # bench/target.py's frontend
 
 
 def counts_for(cpus: int | None) -> list[int]:
@@ -39,7 +44,7 @@ def scaling(
     seconds: float = 10.0,
     rounds: int = 3,
     pairs: int = 10,
-    pair_seconds: float = 6.0,
+    pair_seconds: float = 1.5,
     counts: list[int] | None = None,
 ) -> dict[str, Any]:
     counts = counts or counts_for(os.cpu_count())
@@ -109,79 +114,106 @@ def _cpu(procs: list[psutil.Process]) -> float:
     return total
 
 
-def harness_overhead(target: Target, work: Path, *, pairs: int, seconds: float) -> dict[str, Any]:
-    """One load process at full speed with the harness's recording and probes, and without
-    (Locust's own count), in alternating pairs. Besides req/s, the CPU the load process spent
-    per request and the cores the harness's own process used (the reader thread and probes):
-    figures a busy machine distorts less than throughput."""
-    runs: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
-    ratios = []
-    for i in range(pairs):
-        order = (True, False) if i % 2 == 0 else (False, True)
-        got = {mode: locust_rate(target, work, harness=mode, seconds=seconds) for mode in order}
-        for mode, figures in got.items():
-            runs[mode].append(figures)
-        ratios.append(got[True][0] / got[False][0])
-    return {
-        "with_harness_rps": spread([r[0] for r in runs[True]]),
-        "without_rps": spread([r[0] for r in runs[False]]),
-        "ratio": spread(ratios),
-        "load_cpu_us_per_request": {
-            "with": spread([r[1] for r in runs[True]]),
-            "without": spread([r[1] for r in runs[False]]),
-        },
-        "harness_cores": {
-            "with": spread([r[2] for r in runs[True]]),
-            "without": spread([r[2] for r in runs[False]]),
-        },
-        "pairs": pairs,
-        "seconds": seconds,
-    }
-
-
-def locust_rate(
-    target: Target, work: Path, *, harness: bool, seconds: float
-) -> tuple[float, float, float]:
-    """Requests per second by Locust's own count over the whole run (both modes alike); the
-    load process's CPU microseconds per request; the cores this (the harness's) process used."""
+def harness_overhead(
+    target: Target, work: Path, *, pairs: int, seconds: float, settle: float = SETTLE
+) -> dict[str, Any]:
+    """One load process at full speed, in alternating windows of one run: recorded and probed
+    in one window (the harness's stream, the health and LB probes), only counted in the next,
+    the order swapped every pair. Requests per window come from the target's own counter
+    (HAProxy's req_tot, the health probe's own requests taken away), so both modes are counted
+    alike. Windows of one run, not separate runs: on this shared machine one load process's
+    CPU per request moved between 250 and 400 us from one 6 s run to the next (even with the
+    processes pinned to cores), far more than the effect measured. Besides req/s, the CPU the
+    load process spent per request and the cores the harness's own process used."""
     config = LoadConfig(
         host=target.url,
         user_classes="bench.users:MaxRateOk",
         users=USERS,
         spawn_rate=USERS,
-        max_seconds=seconds + 60,
-        max_requests=10**8,
-        record=harness,
+        max_seconds=2 * pairs * seconds + 60,
+        max_requests=10**9,
+        record=False,
     )
-    load = LoadProcess(config, log=work / "overhead.log")
-    meta, health = health_probe(_endpoints(target), "/healthz")
-    probes = [
-        ProbeThread(meta, health, PhaseClock(), NO_EVENTS, always=True),
-        LbProbe(target.runtime, target.backend),
-    ]
+    windows: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
+    ratios = []
+    rate_pairs: list[tuple[float, float]] = []
+    runtime = HAProxyRuntime(target.runtime)
     me = psutil.Process()
-    started = load.start()
-    try:
+    with LoadProcess(config, log=work / "overhead.log") as load:
+        load.start()
         procs = [psutil.Process(pid) for pid in load.pids]
-        cpu0, mine0, wall0 = _cpu(procs), _cpu([me]), time.monotonic()
-        if harness:
-            for p in probes:
-                p.start()
-        time.sleep(seconds)
-        cpu1, mine1, wall1 = _cpu(procs), _cpu([me]), time.monotonic()
+        time.sleep(WARM)
+        for i in range(pairs):
+            got = {}
+            for harness in (True, False) if i % 2 == 0 else (False, True):
+                got[harness] = _window(
+                    target, load, runtime, procs, me, harness=harness, seconds=seconds,
+                    settle=settle,
+                )  # fmt: skip
+                windows[harness].append(got[harness])
+            ratios.append(got[True][0] / got[False][0])
+            rate_pairs.append((got[True][0], got[False][0]))
+    return {
+        "with_harness_rps": spread([w[0] for w in windows[True]]),
+        "without_rps": spread([w[0] for w in windows[False]]),
+        "ratio": spread(ratios),
+        "floor_ratio": floor_ratio(rate_pairs),
+        "load_cpu_us_per_request": {
+            "with": spread([w[1] for w in windows[True]]),
+            "without": spread([w[1] for w in windows[False]]),
+        },
+        "harness_cores": {
+            "with": spread([w[2] for w in windows[True]]),
+            "without": spread([w[2] for w in windows[False]]),
+        },
+        "pairs": pairs,
+        "seconds": seconds,
+        "windows": "alternating windows of one run",
+    }
+
+
+def _window(
+    target: Target,
+    load: LoadProcess,
+    runtime: HAProxyRuntime,
+    procs: list[psutil.Process],
+    me: psutil.Process,
+    *,
+    harness: bool,
+    seconds: float,
+    settle: float,
+) -> tuple[float, float, float]:
+    """One window: switch the recording and the probes, let the switch settle, then count.
+    Returns req/s, the load process's CPU microseconds per request and this process's cores."""
+    load.set_recording(harness)
+    meta, health = health_probe(_endpoints(target), "/healthz")
+    probe = ProbeThread(meta, health, PhaseClock(), NO_EVENTS, always=True)
+    probes = [probe, LbProbe(target.runtime, target.backend)] if harness else []
+    for p in probes:
+        p.start()
+    try:
+        time.sleep(settle)
+        served0, cpu0, mine0, wall0 = _served(runtime), _cpu(procs), _cpu([me]), time.time()
+        time.sleep(seconds - settle)
+        served1, cpu1, mine1, wall1 = _served(runtime), _cpu(procs), _cpu([me]), time.time()
     finally:
-        load.stop()
-        if harness:
-            for p in probes:
-                p.stop()
-    total = next(s for s in load.states if s.what == "total")
-    stopped = next(s for s in load.states if s.what == "stopped")
-    count = float(total.value or 0)
+        for p in probes:
+            p.stop()
+    probed = sum(1 for r in probe.observed().samples if wall0 <= r.t < wall1)
+    count = served1 - served0 - probed
     return (
-        count / (stopped.t - started),
-        (cpu1 - cpu0) / max(count, 1.0) * 1e6,
+        count / (wall1 - wall0),
+        (cpu1 - cpu0) / max(count, 1) * 1e6,
         (mine1 - mine0) / (wall1 - wall0),
     )
+
+
+def _served(runtime: HAProxyRuntime) -> int:
+    """Requests the target's frontend has received so far (HAProxy's own count)."""
+    for row in csv.DictReader(io.StringIO(runtime.command(f"show stat {FRONTEND} 1 -1")[2:])):
+        if row.get("svname") == "FRONTEND":
+            return int(row["req_tot"])
+    raise RuntimeError(f"HAProxy has no frontend {FRONTEND!r}")
 
 
 def _endpoints(target: Target) -> Endpoints:

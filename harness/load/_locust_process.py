@@ -1,7 +1,8 @@
 """The load process: Locust as a library, streaming every request to the harness.
 
 Run as `python -m harness.load._locust_process` with a JSON config on the first line of stdin.
-Later stdin lines are commands: {"users": N, "spawn_rate": R} or {"stop": true}; end of stdin
+Later stdin lines are commands: {"users": N, "spawn_rate": R}, {"record": true|false} (the
+bench's switch: stream every request, or only count them) or {"stop": true}; end of stdin
 (the harness went away) stops the run. It stops by itself after `max_seconds` or `max_requests`.
 This module imports Locust, which monkey-patches the process with gevent: nothing in the
 harness imports it. With `load.workers` > 1 the harness runs _locust_master and _locust_worker
@@ -61,8 +62,17 @@ def main() -> int:
     env = Environment(user_classes=classes, host=cfg["host"])
     runner = env.create_local_runner()
     recorder = Recorder(out, int(cfg["max_requests"]), runner.quit, "limit")
-    if cfg.get("record", True):  # off only to measure the harness's own overhead (bench/)
-        env.events.request.add_listener(recorder)
+    recording = False
+
+    def record(on: bool) -> None:  # off only to measure the harness's own overhead (bench/)
+        nonlocal recording
+        if on and not recording:
+            env.events.request.add_listener(recorder)
+        elif recording and not on:
+            env.events.request.remove_listener(recorder)
+        recording = on
+
+    record(bool(cfg.get("record", True)))
     report_user_errors(env)
     ledger.install(lambda entry: out.put(wire.encode_ledger(entry)))
 
@@ -74,6 +84,8 @@ def main() -> int:
             if "users" in cmd:
                 runner.start(int(cmd["users"]), float(cmd.get("spawn_rate") or cmd["users"]))
                 out.put(wire.encode_state("users", time.time(), int(cmd["users"])))
+            if "record" in cmd:
+                record(bool(cmd["record"]))
         runner.quit()
 
     gevent.signal_handler(signal.SIGTERM, runner.quit)

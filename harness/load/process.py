@@ -171,6 +171,14 @@ class LoadProcess:
         if self._streams:
             self._streams[0].send(json.dumps({"users": users, "spawn_rate": spawn_rate or users}))
 
+    def set_recording(self, on: bool) -> None:
+        """The single load process streams every request (on) or only counts them: the bench's
+        switch, to compare the two in alternating windows of one run (bench/scaling.py)."""
+        if self.config.distributed:
+            raise LoadError("recording can be switched on a single load process only")
+        if self._streams:
+            self._streams[0].send(json.dumps({"record": on}))
+
     def stop(self, timeout: float = 15.0) -> None:
         """Ask the load to stop, wait (bounded), kill what does not. The first process (the single
         one, or the master, which lets every worker send what it has) goes first."""

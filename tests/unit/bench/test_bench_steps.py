@@ -58,3 +58,24 @@ def test_an_only_run_replaces_its_steps_in_the_full_run_and_says_so() -> None:
     assert got["failed"] == {"chain": "RuntimeError: y"}
     assert got["started"] == "18:27"
     assert got["command"] == "python -m bench (scaling: python -m bench --only scaling, 03:30)"
+
+
+def test_the_floor_ratio_finds_a_known_overhead_under_one_sided_bursts() -> None:
+    """Truth by construction: the recorded mode is 2 % slower; the machine runs at its floor
+    speed most of the time and bursts up to 1.8x at random, in either mode."""
+    import random
+
+    from bench._common import floor_ratio
+
+    rng = random.Random(7)
+
+    def speed() -> float:
+        return 1.0 if rng.random() < 0.6 else rng.uniform(1.0, 1.8)
+
+    pairs = [(3000 * 0.98 * speed(), 3000 * speed()) for _ in range(60)]
+    got = floor_ratio(pairs)
+    assert got["low"] <= 0.98 <= got["high"]
+    assert abs(got["estimate"] - 0.98) < 0.01
+    assert got["high"] - got["low"] < 0.03
+    same = floor_ratio([(3000 * speed(), 3000 * speed()) for _ in range(60)])
+    assert same["low"] <= 1.0 <= same["high"]
