@@ -254,6 +254,29 @@ def test_the_single_load_process_reports_its_loop_lag_and_pid(
     assert_all_gone([pid])
 
 
+def test_the_bench_switches_recording_on_and_off_in_one_run(
+    arrivals: Arrivals, tmp_path: Path
+) -> None:
+    """bench/scaling.py compares recorded and counted-only windows of one load run."""
+    load = LoadProcess(truth_config(arrivals.url, record=False), log=tmp_path / "load.log")
+    try:
+        load.start()
+        time.sleep(1.0)
+        assert load.snapshot() == []
+        load.set_recording(True)
+        time.sleep(1.0)
+        on = len(load.snapshot())
+        load.set_recording(False)
+        time.sleep(0.5)  # what was sent before the switch arrives
+        off = len(load.snapshot())
+        time.sleep(1.0)
+        assert on > 10 and len(load.snapshot()) == off
+    finally:
+        load.stop()
+    total = next(s for s in load.states if s.what == "total")
+    assert total.value is not None and total.value > off  # Locust counted every request
+
+
 def _timeline(reports: Path, record: rec.RunRecord) -> list[dict[str, str]]:
     trial = record.scenarios[0].trials[0]
     with gzip.open(reports / record.run_id / str(trial.timeline_csv), "rt") as fh:
