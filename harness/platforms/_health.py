@@ -13,6 +13,7 @@ import sys
 
 import requests
 
+from harness.httpcall.network import local_session
 from harness.lb.haproxy_config import Check
 from harness.stack.health import Health
 from harness.stack.model import StackSpec
@@ -38,7 +39,8 @@ def probe(health: Health | None, address: str, *, timeout: float = 0.5) -> str:
     http = health.http_check()
     headers = {"Host": http.host} if http.host else {}
     try:
-        r = requests.get(f"http://{address}{http.path}", timeout=timeout, headers=headers)
+        with local_session() as session:
+            r = session.get(f"http://{address}{http.path}", timeout=timeout, headers=headers)
     except requests.RequestException:
         return "unreachable"
     return "ready" if r.status_code == http.status else f"unready ({r.status_code})"

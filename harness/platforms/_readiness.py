@@ -9,6 +9,7 @@ import requests
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from harness.errors import HarnessError, StackError
+from harness.httpcall.network import local_session
 
 
 class _NotYet(Exception):
@@ -60,7 +61,8 @@ def probe_health(address: str, path: str | None, timeout: float = 0.5) -> str:
     if path is None:
         return "-"
     try:
-        r = requests.get(f"http://{address}{path}", timeout=timeout)
+        with local_session() as session:
+            r = session.get(f"http://{address}{path}", timeout=timeout)
     except requests.RequestException:
         return "unreachable"
     return "ready" if r.status_code == 200 else f"unready ({r.status_code})"

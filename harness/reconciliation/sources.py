@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from harness.errors import StackError
+from harness.httpcall.network import local_session
 from harness.load.wire import LedgerEntry
 from harness.measure.reconcile import Reconciliation, reconcile, settled
 from harness.platforms.base import Endpoints, Progress, no_progress
@@ -38,7 +39,8 @@ def read_table(source: Source, spec: StackSpec, endpoints: Endpoints) -> Table:
         if base is None:
             raise StackError(f"reconciliation: no service '{h.service}' to read {h.path} from")
         try:
-            r = requests.get(base + h.path, timeout=10)
+            with local_session() as session:
+                r = session.get(base + h.path, timeout=10)
             r.raise_for_status()
             data = r.json()
             rows = [dict(row) for row in (data[h.items] if h.items else data)]
