@@ -164,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def merged(before: dict[str, Any], run: dict[str, Any], chosen: set[str]) -> dict[str, Any]:
-    """latest.json after a `--only` run: the earlier full run with the steps this run made
-    replaced, and the command line saying which run each figure comes from."""
+    """latest.json after a `--only` run: the earlier results with the steps this run made
+    replaced, and the command line naming the run each step's figures come from (a run none of
+    whose figures are left is no longer named)."""
     steps = [n for n in NAMES if n in chosen]
     out = {k: v for k, v in before.items() if k not in chosen}
     out.update({k: run[k] for k in steps if k in run})
@@ -174,7 +175,16 @@ def merged(before: dict[str, Any], run: dict[str, Any], chosen: set[str]) -> dic
     out.pop("failed", None)
     if failed:
         out["failed"] = failed
-    out["command"] = f"{before['command']} ({', '.join(steps)}: {run['command']}, {run['started']})"
+    earlier = before.get("runs") or [
+        {"steps": [n for n in NAMES if n in before], "command": before["command"]}
+    ]
+    runs = [r for r in earlier if set(r["steps"]) - chosen]
+    runs.append({"steps": steps, "command": f"{run['command']}, {run['started']}"})
+    out["runs"] = runs
+    first, *later = runs
+    out["command"] = " ".join(
+        [first["command"], *(f"({', '.join(r['steps'])}: {r['command']})" for r in later)]
+    )
     return out
 
 

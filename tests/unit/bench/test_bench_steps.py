@@ -58,6 +58,10 @@ def test_an_only_run_replaces_its_steps_in_the_full_run_and_says_so() -> None:
     assert got["failed"] == {"chain": "RuntimeError: y"}
     assert got["started"] == "18:27"
     assert got["command"] == "python -m bench (scaling: python -m bench --only scaling, 03:30)"
+    again = {"command": "python -m bench --only scaling", "started": "04:00", "scaling": {}}
+    assert merged(got, again, {"scaling"})["command"] == (
+        "python -m bench (scaling: python -m bench --only scaling, 04:00)"  # 03:30's is gone
+    )
 
 
 def test_the_floor_ratio_finds_a_known_overhead_under_one_sided_bursts() -> None:
