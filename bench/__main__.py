@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=3, help="trials per accuracy/failover run")
     parser.add_argument("--pairs", type=int, default=5, help="alternating overhead pairs")
     parser.add_argument(
-        "--scaling-pairs", type=int, default=40, help="alternating pairs of the scaling overhead"
+        "--scaling-pairs", type=int, default=80, help="alternating pairs of the scaling overhead"
     )
     parser.add_argument(
         "--scale-real-seconds",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptio
 
 class Echo(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a shop's server
+    timeout = 0.3  # and it closes a connection idle for longer than that
 
     def log_message(self, *args: object) -> None: ...
 
@@ -106,6 +108,16 @@ def test_the_pooled_client_keeps_its_connection(url: str) -> None:
     assert len(ports) == 1
 
 
+def test_a_connection_the_server_closed_while_idle_is_replaced_not_a_failure(url: str) -> None:
+    spec = RequestSpec.model_validate({"path": "/a"})
+    with PooledClient(url) as client:
+        first = client.send(spec, f"{url}/a")
+        time.sleep(0.8)  # the server has closed the kept connection by now
+        second = client.send(spec, f"{url}/a")
+    assert first.ok and second.ok, second.failure
+    assert first.json["port"] != second.json["port"]
+
+
 def test_no_answer_is_status_0_with_the_reason_and_no_proxy_is_used(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,5 +130,5 @@ def test_no_answer_is_status_0_with_the_reason_and_no_proxy_is_used(
     with PooledClient(dead) as client:
         a = client.send(spec, f"{dead}/a")
     assert a.status == 0 and not a.ok
-    assert a.failure is not None and a.failure.startswith("NewConnectionError: ")
+    assert a.failure is not None and a.failure.startswith("ConnectionRefusedError: ")
     assert "Connection refused" in a.failure
