@@ -117,7 +117,7 @@ def floor_ratio(
     bursts' noise is not, and the interval says how sure that comparison is."""
 
     def estimate(sample: Sequence[tuple[float, float]]) -> float:
-        return quantile([a for a, _ in sample], q) / quantile([b for _, b in sample], q)
+        return _quantile([a for a, _ in sample], q) / _quantile([b for _, b in sample], q)
 
     rng = random.Random(seed)
     boot = sorted(estimate([rng.choice(pairs) for _ in pairs]) for _ in range(rounds))
@@ -130,7 +130,7 @@ def floor_ratio(
     }
 
 
-def quantile(values: Sequence[float], q: float) -> float:
+def _quantile(values: Sequence[float], q: float) -> float:
     """Linear interpolation between the closest ranks (numpy's default)."""
     v = sorted(values)
     at = q * (len(v) - 1)

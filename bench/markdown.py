@@ -50,21 +50,9 @@ def _scaling(sc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append(
             (head if not rows else "", f"{name}: req/s; cores used; req per CPU-s", figure, "")
         )
-    floor = sc.get("speedup_floor")
     for n, ratio in sc["speedup"].items():
         goal = _verdict(ratio.get("median") is not None and ratio["median"] >= SPEEDUP_GOAL)
-        judged = n == "2" and not floor  # results from before the floor speed-up
-        rows.append(("", f"{n} workers / 1 process", _s(ratio, digits=2), goal if judged else ""))
-    for n, ratio in (floor or {}).items():
-        goal = _verdict(ratio.get("median") is not None and ratio["median"] >= SPEEDUP_GOAL)
-        rows.append(
-            (
-                "",
-                f"{n} workers / 1 process at the floor speed (25% quantile of 1 s counts)",
-                _s(ratio, digits=2),
-                goal if n == "2" else "",
-            )
-        )
+        rows.append(("", f"{n} workers / 1 process", _s(ratio, digits=2), goal if n == "2" else ""))
     o = sc["overhead"]
     rows += [
         (

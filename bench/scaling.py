@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from bench._common import floor_ratio, quantile, spread
+from bench._common import floor_ratio, spread
 from bench.target import Target, haproxy_ok
 from harness.events import NO_EVENTS
 from harness.lb.haproxy_runtime import HAProxyRuntime
@@ -30,7 +30,6 @@ from harness.probing.runner import PhaseClock, ProbeThread, health_probe
 USERS = 32
 WARM = 1.0  # seconds after t0 not counted (the users are spawning)
 SETTLE = 0.25  # seconds of each overhead window not counted (the switch reaching the load)
-FLOOR_Q = 0.25  # the quantile of one-second counts taken as the floor speed's rate
 FRONTEND = "ok"  # bench/target.py's frontend
 
 
@@ -50,23 +49,16 @@ def scaling(
 ) -> dict[str, Any]:
     counts = counts or counts_for(os.cpu_count())
     rps: dict[int, list[float]] = {n: [] for n in counts}
-    floors: dict[int, list[float]] = {n: [] for n in counts}
     cores: dict[int, list[float]] = {n: [] for n in counts}
     with haproxy_ok(work / "target") as target:
         for r in range(rounds):
             for n in counts if r % 2 == 0 else list(reversed(counts)):
-                rate, used, floor = steady_rate(target, work, workers=n, seconds=seconds)
+                rate, used = steady_rate(target, work, workers=n, seconds=seconds)
                 rps[n].append(rate)
-                floors[n].append(floor)
                 cores[n].append(used)
         overhead = harness_overhead(target, work, pairs=pairs, seconds=pair_seconds)
     speedup = {
         str(n): spread([rps[n][i] / rps[1][i] for i in range(rounds)]) for n in counts if n != 1
-    }
-    speedup_floor = {
-        str(n): spread([floors[n][i] / floors[1][i] for i in range(rounds)])
-        for n in counts
-        if n != 1
     }
     per_core = {n: [r / c for r, c in zip(rps[n], cores[n], strict=True) if c > 0] for n in counts}
     return {
@@ -80,19 +72,13 @@ def scaling(
         # machine too busy to give every process its core
         "rps_per_core": {str(n): spread(v) for n, v in per_core.items()},
         "speedup": speedup,
-        "floor_rps": {str(n): spread(v) for n, v in floors.items()},
-        "speedup_floor": speedup_floor,
         "overhead": overhead,
     }
 
 
-def steady_rate(
-    target: Target, work: Path, *, workers: int, seconds: float
-) -> tuple[float, float, float]:
-    """Recorded requests per second once the users are up, the cores the load processes used
-    meanwhile (CPU seconds / wall seconds of the master and workers), and the rate at the
-    machine's floor speed: the 25 % quantile of the run's one-second counts (the CPU's bursts
-    only go up: docs/performance.md)."""
+def steady_rate(target: Target, work: Path, *, workers: int, seconds: float) -> tuple[float, float]:
+    """Recorded requests per second once the users are up, and the cores the load processes
+    used meanwhile (CPU seconds / wall seconds of the master and workers)."""
     config = LoadConfig(
         host=target.url,
         user_classes="bench.users:MaxRateOk",
@@ -113,16 +99,8 @@ def steady_rate(
     finally:
         load.stop()
     window = (t0 + WARM, t0 + seconds)
-    seconds_in = int(window[1] - window[0])
-    per_second = [0] * seconds_in
-    counted = 0
-    for r in load.snapshot():
-        if window[0] <= r.t < window[1]:
-            counted += 1
-            if (i := int(r.t - window[0])) < seconds_in:
-                per_second[i] += 1
-    floor = quantile(per_second, FLOOR_Q) if per_second else counted / (window[1] - window[0])
-    return counted / (window[1] - window[0]), (cpu1 - cpu0) / (wall1 - wall0), floor
+    counted = sum(1 for r in load.snapshot() if window[0] <= r.t < window[1])
+    return counted / (window[1] - window[0]), (cpu1 - cpu0) / (wall1 - wall0)
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
