@@ -50,6 +50,7 @@ class Echo(BaseHTTPRequestHandler):
             "body": self.rfile.read(length).decode(),
             "type": self.headers.get("Content-Type"),
             "key": self.headers.get("Idempotency-Key"),
+            "host": self.headers.get_all("Host"),
             "port": self.client_address[1],
         }
         self._send(200, json.dumps(seen).encode(), "application/json")
@@ -80,6 +81,12 @@ def test_query_body_and_headers_reach_the_server(url: str) -> None:
         assert json.loads(a.json["body"]) == {"cart": 3}
         assert a.json["type"] == "application/json"
         assert a.headers["Content-Type"] == "application/json"
+
+
+def test_a_host_header_from_the_scenario_replaces_the_default(url: str) -> None:
+    spec = RequestSpec.model_validate({"path": "/h", "headers": {"Host": "shop.test"}})
+    for a in both(spec, f"{url}/h"):
+        assert a.json["host"] == ["shop.test"]
 
 
 def test_a_text_body_is_sent_as_it_is(url: str) -> None:
