@@ -27,7 +27,7 @@ compose-setup: setup
 
 lint: setup
 	$(VENV)/ruff check harness sample_shop tests bench examples
-	$(VENV)/ruff format --check harness sample_shop tests bench examples
+	$(VENV)/ruff format --check harness sample_shop tests bench examples docs
 	$(VENV)/mypy
 
 # Benchmarks of the harness itself (about 12 minutes); writes bench/results/ and the table in
