@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import requests
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from harness.errors import HarnessError, StackError
-from harness.httpcall.network import local_session
 
 
 class _NotYet(Exception):
@@ -54,15 +52,3 @@ def wait_for(
     except RetryError as e:
         detail = f" (last error: {last[0]})" if last else ""
         raise StackError(f"timed out after {timeout:g}s waiting for {what}{detail}") from e
-
-
-def probe_health(address: str, path: str | None, timeout: float = 0.5) -> str:
-    """One GET of http://address/path: "ready", "unready (503)", "unreachable", or "-"."""
-    if path is None:
-        return "-"
-    try:
-        with local_session() as session:
-            r = session.get(f"http://{address}{path}", timeout=timeout)
-    except requests.RequestException:
-        return "unreachable"
-    return "ready" if r.status_code == 200 else f"unready ({r.status_code})"

@@ -333,14 +333,15 @@ def test_load_and_probes_ignore_a_proxy_in_the_environment(
     for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
         monkeypatch.setenv(name, dead)
     from harness.httpcall.network import local_session
-    from harness.platforms._readiness import probe_health
+    from harness.platforms._health import probe
+    from harness.stack.health import Health
 
     with local_session() as session:
         assert session.get(f"{arrivals.url}/probe", timeout=5).status_code == 200
-    # readiness at `up` and `status` (instances' health, and reconciliation's http source, the
-    # same way) went through the proxy: "unreachable" here before
+    # instances' readiness at `up` and `status` (and reconciliation's http source, the same
+    # way) went through the proxy: "unreachable" here before
     address = arrivals.url.removeprefix("http://")
-    assert probe_health(address, "/ready", timeout=5) == "ready"
+    assert probe(Health(ready="/ready"), address, timeout=5) == "ready"
     config = truth_config(arrivals.url, user_classes="tests.fixtures.locust_users:PlainRequests")
     load = LoadProcess(config, log=tmp_path / "load.log")
     try:
