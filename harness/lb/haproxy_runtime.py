@@ -79,8 +79,13 @@ class HAProxyRuntime:
     def servers(self, backend: str | None = None) -> list[ServerState]:
         """`show stat`, server rows only (optionally of one backend: then HAProxy sends only
         that backend's servers, type 4, which the LB probe asks for 40 times a second)."""
-        text = self.command(f"show stat {backend} 4 -1" if backend else "show stat")
-        return parse_show_stat(text, backend)
+        if backend:
+            got = _parse(self.command(f"show stat {backend} 4 -1"), backend)
+            if got is not None:
+                return got
+            # not a `show stat` answer: an HAProxy that filters by number only, or no such
+            # backend: ask for everything and filter here, as before
+        return parse_show_stat(self.command("show stat"), backend)
 
     def set_state(self, backend: str, server: str, state: str) -> None:
         """`set server B/S state ready|drain|maint` (used to drain a replica before a restart)."""
@@ -92,10 +97,15 @@ class HAProxyRuntime:
 
 
 def parse_show_stat(text: str, backend: str | None = None) -> list[ServerState]:
+    return _parse(text, backend) or []
+
+
+def _parse(text: str, backend: str | None) -> list[ServerState] | None:
+    """The server rows; None when `text` is not a `show stat` answer (e.g. "No such proxy.")."""
     head, _, body = text.lstrip("# ").partition("\n")
     at = _columns(head)
     if at is None:
-        return []  # not a CSV answer (e.g. "No such proxy.")
+        return None
     rows = csv.reader(io.StringIO(body))
     out: list[ServerState] = []
     for row in rows:

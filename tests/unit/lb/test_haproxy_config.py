@@ -85,6 +85,32 @@ def test_show_stat_parsing() -> None:
     assert parse_show_stat("No such proxy.\n", "shop") == []  # HAProxy's answer to a typo
 
 
+def test_servers_fall_back_to_the_whole_table_when_haproxy_does_not_filter_by_name() -> None:
+    """An older HAProxy may not take a proxy name in `show stat B 4 -1`: the LB probe must not
+    read its answer as "no servers"."""
+    table = (
+        "# pxname,svname,status,check_status\n"
+        "shop,shop-1,UP,L7OK\nother,o-1,UP,L7OK\nshop,BACKEND,UP,\n\n"
+    )
+
+    class Runtime(HAProxyRuntime):
+        def __init__(self, filtered: str) -> None:
+            super().__init__("unix:/nowhere")
+            self.filtered = filtered
+            self.asked: list[str] = []
+
+        def command(self, line: str) -> str:
+            self.asked.append(line)
+            return self.filtered if line != "show stat" else table
+
+    old = Runtime("Unknown command. Please enter one of the following commands only :\n")
+    assert [s.server for s in old.servers("shop")] == ["shop-1"]
+    assert old.asked == ["show stat shop 4 -1", "show stat"]
+    new = Runtime("# pxname,svname,status,check_status\nshop,shop-1,UP,L7OK\n\n")
+    assert [s.server for s in new.servers("shop")] == ["shop-1"]
+    assert new.asked == ["show stat shop 4 -1"]  # one call when HAProxy filters
+
+
 def test_runtime_address_forms() -> None:
     HAProxyRuntime("unix:/tmp/x.sock")
     HAProxyRuntime("tcp:127.0.0.1:9999")
