@@ -109,7 +109,10 @@ def shift(line: str, dt: float) -> str:
     for a test, or its measured offset taken away). Messages without a time pass unchanged."""
     if line.startswith('["r",'):  # the master's hot path: a request as encode_request wrote it
         end = line.index(",", 5)
-        return f'["r",{int(line[5:end]) + round(dt * 1e6)}{line[end:]}'
+        t = line[5:end]
+        if "." in t:  # seconds, as a worker of a version before microseconds wrote it
+            return f'["r",{float(t) + dt:.6f}{line[end:]}'
+        return f'["r",{int(t) + round(dt * 1e6)}{line[end:]}'
     item: list[Any] = json.loads(line)
     i = _TIME_FIELD.get(item[0])
     if i is None:
@@ -148,9 +151,10 @@ def from_item(item: list[Any]) -> Message:
     if tag == "r":  # t and duration in microseconds (ints): the nearest float to the decimal
         # names and errors repeat: one string each, not one per request (~70 bytes a request)
         error = item[5] if item[5] is None else sys.intern(item[5])
-        return RequestRecord(
-            item[1] / 1e6, item[2] / 1e6, sys.intern(item[3]), item[4], error, item[6]
-        )
+        t, duration = item[1], item[2]
+        if type(t) is int:  # floats: seconds, from a remote worker of an earlier version
+            t, duration = t / 1e6, duration / 1e6
+        return RequestRecord(t, duration, sys.intern(item[3]), item[4], error, item[6])
     if tag == "l":
         return LedgerEntry(
             t=float(item[2]),

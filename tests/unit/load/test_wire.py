@@ -110,3 +110,12 @@ def test_decoded_names_and_errors_are_shared_not_copied_per_request() -> None:
     assert isinstance(a, RequestRecord) and isinstance(b, RequestRecord)
     assert a.name is b.name and a.error is b.error
     assert a == RequestRecord(2.0, 0.01, "GET /products/[id]", 503, "HTTPError: 503", 1)
+
+
+def test_a_request_in_seconds_from_an_earlier_worker_still_decodes_and_shifts() -> None:
+    """Remote workers may run an earlier shopchaos, which wrote times as seconds."""
+    old = '["r",1795399832.123456,0.002100,"GET /",200,null,7]'
+    want = RequestRecord(1795399832.123456, 0.0021, "GET /", 200, None, 7)
+    assert wire.decode(old) == want
+    moved = wire.decode(wire.shift(old, -2.0))
+    assert isinstance(moved, RequestRecord) and moved.t == pytest.approx(want.t - 2.0, abs=1e-6)
