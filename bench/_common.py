@@ -116,8 +116,13 @@ def floor_ratio(
     throughput's noise is one-sided: low quantiles compare the two at the floor, where the
     bursts' noise is not, and the interval says how sure that comparison is."""
 
+    cut = round(q * 100) - 1  # statistics.quantiles' percentiles: numpy's linear default
+
+    def low(values: list[float]) -> float:
+        return statistics.quantiles(values, n=100, method="inclusive")[cut]
+
     def estimate(sample: Sequence[tuple[float, float]]) -> float:
-        return _quantile([a for a, _ in sample], q) / _quantile([b for _, b in sample], q)
+        return low([a for a, _ in sample]) / low([b for _, b in sample])
 
     rng = random.Random(seed)
     boot = sorted(estimate([rng.choice(pairs) for _ in pairs]) for _ in range(rounds))
@@ -128,15 +133,6 @@ def floor_ratio(
         "q": q,
         "n": len(pairs),
     }
-
-
-def _quantile(values: Sequence[float], q: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    v = sorted(values)
-    at = q * (len(v) - 1)
-    lo = int(at)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (at - lo)
 
 
 def load_rate(

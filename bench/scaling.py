@@ -24,7 +24,7 @@ from harness.events import NO_EVENTS
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.load.process import LoadConfig, LoadProcess
 from harness.platforms.base import Endpoints
-from harness.probes import LbProbe
+from harness.probes import LbProbe, Poller
 from harness.probing.runner import PhaseClock, ProbeThread, health_probe
 
 USERS = 32
@@ -135,8 +135,6 @@ def harness_overhead(
         record=False,
     )
     windows: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
-    ratios = []
-    rate_pairs: list[tuple[float, float]] = []
     runtime = HAProxyRuntime(target.runtime)
     me = psutil.Process()
     with LoadProcess(config, log=work / "overhead.log") as load:
@@ -151,13 +149,12 @@ def harness_overhead(
                     settle=settle,
                 )  # fmt: skip
                 windows[harness].append(got[harness])
-            ratios.append(got[True][0] / got[False][0])
-            rate_pairs.append((got[True][0], got[False][0]))
+    rates = [(w[0], wo[0]) for w, wo in zip(windows[True], windows[False], strict=True)]
     return {
         "with_harness_rps": spread([w[0] for w in windows[True]]),
         "without_rps": spread([w[0] for w in windows[False]]),
-        "ratio": spread(ratios),
-        "floor_ratio": floor_ratio(rate_pairs),
+        "ratio": spread([a / b for a, b in rates]),
+        "floor_ratio": floor_ratio(rates),
         "load_cpu_us_per_request": {
             "with": spread([w[1] for w in windows[True]]),
             "without": spread([w[1] for w in windows[False]]),
@@ -186,9 +183,12 @@ def _window(
     """One window: switch the recording and the probes, let the switch settle, then count.
     Returns req/s, the load process's CPU microseconds per request and this process's cores."""
     load.set_recording(harness)
-    meta, health = health_probe(_endpoints(target), "/healthz")
-    probe = ProbeThread(meta, health, PhaseClock(), NO_EVENTS, always=True)
-    probes = [probe, LbProbe(target.runtime, target.backend)] if harness else []
+    health: ProbeThread | None = None
+    probes: list[Poller] = []
+    if harness:
+        meta, executor = health_probe(_endpoints(target), "/healthz")
+        health = ProbeThread(meta, executor, PhaseClock(), NO_EVENTS, always=True)
+        probes = [health, LbProbe(target.runtime, target.backend)]
     for p in probes:
         p.start()
     try:
@@ -199,7 +199,9 @@ def _window(
     finally:
         for p in probes:
             p.stop()
-    probed = sum(1 for r in probe.observed().samples if wall0 <= r.t < wall1)
+    # the health probe's own requests, which the target counted too
+    samples = health.observed().samples if health is not None else ()
+    probed = sum(1 for r in samples if wall0 <= r.t < wall1)
     count = served1 - served0 - probed
     return (
         count / (wall1 - wall0),
