@@ -30,6 +30,7 @@ from bench import (  # noqa: E402
     accuracy,
     ceiling,
     chain,
+    costs,
     failover,
     green,
     overhead,
@@ -44,6 +45,7 @@ from bench.markdown import render, update_docs  # noqa: E402
 
 NAMES = (
     "scaling",
+    "costs",
     "accuracy",
     "kill_detection",
     "overhead",
@@ -58,7 +60,7 @@ NAMES = (
 )
 OPT_IN = {"scale_real"}  # not in a plain `make bench`: 10 minutes of its own by default
 # the others bring up their own targets
-ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling", "scale", "scale_real"}
+ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling", "costs", "scale", "scale_real"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                 "scaling",
                 lambda: scaling.scaling(work / "scaling", pairs=args.scaling_pairs),
             )
+        if "costs" in chosen:  # its own target, no stack: the harness's work, call by call
+            _step(results, "costs", lambda: costs.costs(work / "costs"))
         if "scale" in chosen:  # synthetic, known by construction: no stack
             _step(results, "scale", lambda: scale.scale(work / "scale"))
         if "scale_real" in chosen:  # its own stack (bench/stacks/ok), before the others

@@ -107,10 +107,48 @@ def _overhead_row(o: dict[str, Any]) -> tuple[str, str, str, str]:
     )
 
 
+def _costs(c: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    noise = c["cpu_noise"]
+    peaks = ", ".join(f"{x['peak_over_floor']:.2f}x" for x in noise["cores"])
+    corr = ""
+    if "correlation" in noise:
+        corr = f"; the cores move together: r = {noise['correlation']:.2f}"
+    h = c["health_probe_cpu_us"]
+    return [
+        (
+            f"this machine's CPU: a spinning loop per core, {noise['slice_seconds']:g} s slices",
+            "peak over floor (10 % quantile), per core",
+            f"{peaks}{corr}",
+            "",
+        ),
+        (
+            f"the harness's work, call by call ({c['rounds']} rounds, side by side)",
+            "health probe, 1 call / 50 ms, CPU: requests; urllib3 pool; PooledClient",
+            f"{_s(h['requests'], unit=' us')}; {_s(h['urllib3'], unit=' us')}; "
+            f"{_s(h['pooled_client'], unit=' us')}",
+            "",
+        ),
+        (
+            "",
+            "LB poll (`show stat B 4 -1`), CPU: 1 call / 25 ms; back to back",
+            f"{_s(c['lb_poll_cpu_us'], unit=' us')}; {c['lb_poll_hot_us']:.0f} us",
+            "",
+        ),
+        (
+            "",
+            "request record: encode (load process); decode (harness)",
+            f"{c['encode_us_per_record']:.2f} us; {c['decode_us_per_record']:.2f} us",
+            "",
+        ),
+    ]
+
+
 def render(r: dict[str, Any]) -> str:
     rows: list[tuple[str, str, str, str]] = []
     if sc := r.get("scaling"):
         rows += _scaling(sc)
+    if c := r.get("costs"):
+        rows += _costs(c)
     if a := r.get("accuracy"):
         rows += [
             (

@@ -66,8 +66,8 @@ def encode_request_fields(
     t: float, duration: float, name: str, status: int, error: str | None, user: int
 ) -> str:
     """encode_request without building the record first: the load process's hot path, several
-    times cheaper than json.dumps (bench/scaling.py measures what recording costs). Times go
-    as integer microseconds: formatting two floats cost 2.7 µs a request, two ints 1.0."""
+    times cheaper than json.dumps (bench/costs.py measures it, bench/scaling.py what recording
+    costs the load). Times go as integer microseconds: cheaper to format than two floats."""
     err = "null" if error is None else json.dumps(error)
     return (
         f'["r",{int(t * 1e6 + 0.5)},{int(duration * 1e6 + 0.5)},{json_name(name)},'

@@ -1,0 +1,142 @@
+"""What the harness's own work costs, call by call, and how steady this machine's CPU is: the
+figures behind the overhead goal that a throughput ratio cannot resolve here.
+
+- **CPU noise**: a spinning loop on each core, counted every 0.25 s for `seconds`: its floor
+  (the 10 % quantile), its peak, and how far the two cores' counts move together.
+- **probe calls**: the CPU (of the calling thread) of one health-probe request sent every 50 ms,
+  as the probe sends, through a `requests` session, urllib3's pool and `PooledClient`, side by
+  side in rounds; and of one LB poll every 25 ms. Against bench/target.py's HAProxy.
+- **record stream**: encoding a request record (the load process's hot path) and decoding a
+  batch of them (the harness's reader thread), per record (wall time of a tight loop).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import time
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import urllib3
+
+from bench._common import spread
+from bench.target import haproxy_ok
+from harness.httpcall.network import local_session
+from harness.httpcall.send import PooledClient, send
+from harness.httpcall.spec import RequestSpec
+from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.load import wire
+
+SLICE = 0.25
+
+
+def costs(work: Path, *, noise_seconds: float = 12.0, rounds: int = 4) -> dict[str, Any]:
+    return {
+        "cpu_noise": cpu_noise(noise_seconds),
+        **probe_calls(work, rounds=rounds),
+        **record_stream(),
+    }
+
+
+def _spin(core: int, seconds: float, out: Any) -> None:
+    os.sched_setaffinity(0, {core})
+    counts: list[int] = []
+    n, end, due = 0, time.monotonic() + seconds, time.monotonic() + SLICE
+    while (now := time.monotonic()) < end:
+        for _ in range(2000):
+            n += 1
+        if now >= due:
+            counts.append(n)
+            n, due = 0, due + SLICE
+    out.put((core, counts))
+
+
+def cpu_noise(seconds: float) -> dict[str, Any]:
+    cores = sorted(os.sched_getaffinity(0))[:2]
+    queue: Any = multiprocessing.get_context("fork").Queue()
+    procs = [
+        multiprocessing.get_context("fork").Process(target=_spin, args=(c, seconds, queue))
+        for c in cores
+    ]
+    for p in procs:
+        p.start()
+    got = dict(queue.get(timeout=seconds + 30) for _ in procs)
+    for p in procs:
+        p.join(10)
+    per_core = []
+    for c in cores:
+        v = got[c]
+        floor = statistics.quantiles(v, n=10, method="inclusive")[0]
+        per_core.append({"floor": floor, "peak_over_floor": max(v) / floor, "slices": len(v)})
+    out: dict[str, Any] = {"slice_seconds": SLICE, "cores": per_core}
+    if len(cores) == 2:
+        n = min(len(got[cores[0]]), len(got[cores[1]]))
+        out["correlation"] = statistics.correlation(got[cores[0]][:n], got[cores[1]][:n])
+    return out
+
+
+def _paced(fn: Callable[[], object], every: float, calls: int) -> float:
+    """Mean CPU microseconds of `fn` called once every `every` seconds (caches cold, as a
+    probe's thread finds them)."""
+    total = 0.0
+    for _ in range(calls):
+        time.sleep(every)
+        c = time.thread_time()
+        fn()
+        total += time.thread_time() - c
+    return total / calls * 1e6
+
+
+def probe_calls(work: Path, *, rounds: int) -> dict[str, Any]:
+    with haproxy_ok(work / "target") as target:
+        url = target.url + "/healthz"
+        spec = RequestSpec(path="/healthz", timeout=1.0, status="<500")
+        session, client = local_session(), PooledClient(url)
+        pool = urllib3.connection_from_url(url, maxsize=1, retries=False)
+        runtime = HAProxyRuntime(target.runtime)
+        senders: dict[str, Callable[[], object]] = {
+            "requests": lambda: send(session, spec, url),
+            "urllib3": lambda: pool.urlopen("GET", "/healthz", redirect=False).data,
+            "pooled_client": lambda: client.send(spec, url),
+        }
+        health: dict[str, list[float]] = {k: [] for k in senders}
+        lb: list[float] = []
+        for r in range(rounds):
+            order = list(senders) if r % 2 == 0 else list(reversed(senders))
+            for name in order:
+                health[name].append(_paced(senders[name], 0.05, 40))
+            lb.append(_paced(lambda: runtime.servers(target.backend), 0.025, 80))
+        c = time.thread_time()
+        for _ in range(300):
+            runtime.servers(target.backend)
+        lb_hot = (time.thread_time() - c) / 300
+        session.close()
+        client.close()
+        pool.close()
+    return {
+        "health_probe_cpu_us": {k: spread(v) for k, v in health.items()},
+        "lb_poll_cpu_us": spread(lb),
+        "lb_poll_hot_us": lb_hot * 1e6,
+        "rounds": rounds,
+    }
+
+
+def record_stream() -> dict[str, Any]:
+    t = time.time()
+    n = 100_000
+    encode = timeit.timeit(
+        lambda: wire.encode_request_fields(t, 0.001234, "GET /products", 200, None, 7), number=n
+    )
+    lines = [
+        wire.encode_request_fields(t + i, 0.001234, "GET /products", 200, None, i).encode()
+        for i in range(150)  # what 50 ms of the stream holds at 3,000 req/s
+    ]
+    decode = timeit.timeit(lambda: wire.decode_lines(lines), number=1000)
+    return {
+        "encode_us_per_record": encode / n * 1e6,
+        "decode_us_per_record": decode / 1000 / len(lines) * 1e6,
+    }
