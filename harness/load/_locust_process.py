@@ -88,7 +88,20 @@ def main() -> int:
                 record(bool(cmd["record"]))
         runner.quit()
 
+    def unrecorded_cap() -> None:
+        """The request cap while nothing is recorded (the Recorder counts only what it records):
+        Locust's own count, looked at twice a second, so no load loop runs unbounded."""
+        cap = int(cfg["max_requests"])
+        while True:
+            gevent.sleep(0.5)
+            total = env.stats.total.num_requests
+            if not recording and total >= cap:
+                out.put(wire.encode_state("limit", time.time(), total))
+                runner.quit()
+                return
+
     gevent.signal_handler(signal.SIGTERM, runner.quit)
+    gevent.spawn(unrecorded_cap)
     pump = gevent.spawn(out.pump)
     lag = gevent.spawn(watch_loop_lag, out, "lag")
     gevent.spawn(commands)

@@ -277,6 +277,19 @@ def test_the_bench_switches_recording_on_and_off_in_one_run(
     assert total.value is not None and total.value > off  # Locust counted every request
 
 
+def test_a_load_that_records_nothing_still_stops_at_its_request_cap(
+    arrivals: Arrivals, tmp_path: Path
+) -> None:
+    """The bench's record: false mode attaches no recorder: Locust's own count bounds it."""
+    config = truth_config(arrivals.url, record=False, max_requests=40)
+    with LoadProcess(config, log=tmp_path / "load.log") as load:
+        load.start()
+        load.wait_finished(30)
+        limit = next((s for s in load.states if s.what == "limit"), None)
+        assert limit is not None and limit.value is not None and limit.value >= 40
+        assert not load.running
+
+
 def _timeline(reports: Path, record: rec.RunRecord) -> list[dict[str, str]]:
     trial = record.scenarios[0].trials[0]
     with gzip.open(reports / record.run_id / str(trial.timeline_csv), "rt") as fh:
