@@ -20,6 +20,7 @@ import random  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import gevent  # noqa: E402
@@ -51,6 +52,34 @@ def setup(out: Output, stdin: Any) -> tuple[dict[str, Any], list[Any]] | None:
     return cfg, classes
 
 
+class Recording:
+    """Whether the process streams every request (the bench switches it off and on to measure
+    what recording costs), and the request cap while it does not: the Recorder counts only what
+    it records, so Locust's own count, looked at twice a second, bounds the load then."""
+
+    def __init__(
+        self, env: Environment, recorder: Recorder, out: Output, quit: Callable[[], Any], cap: int
+    ) -> None:
+        self.env, self.recorder, self.out, self.quit, self.cap = env, recorder, out, quit, cap
+        self.on = False
+
+    def set(self, on: bool) -> None:
+        if on and not self.on:
+            self.env.events.request.add_listener(self.recorder)
+        elif self.on and not on:
+            self.env.events.request.remove_listener(self.recorder)
+        self.on = on
+
+    def cap_while_off(self) -> None:
+        while True:
+            gevent.sleep(0.5)
+            total = self.env.stats.total.num_requests
+            if not self.on and total >= self.cap:
+                self.out.put(wire.encode_state("limit", time.time(), total))
+                self.quit()
+                return
+
+
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the harness stops us (SIGTERM / stdin)
     out = Output()
@@ -62,17 +91,8 @@ def main() -> int:
     env = Environment(user_classes=classes, host=cfg["host"])
     runner = env.create_local_runner()
     recorder = Recorder(out, int(cfg["max_requests"]), runner.quit, "limit")
-    recording = False
-
-    def record(on: bool) -> None:  # off only to measure the harness's own overhead (bench/)
-        nonlocal recording
-        if on and not recording:
-            env.events.request.add_listener(recorder)
-        elif recording and not on:
-            env.events.request.remove_listener(recorder)
-        recording = on
-
-    record(bool(cfg.get("record", True)))
+    recording = Recording(env, recorder, out, runner.quit, int(cfg["max_requests"]))
+    recording.set(bool(cfg.get("record", True)))
     report_user_errors(env)
     ledger.install(lambda entry: out.put(wire.encode_ledger(entry)))
 
@@ -85,23 +105,11 @@ def main() -> int:
                 runner.start(int(cmd["users"]), float(cmd.get("spawn_rate") or cmd["users"]))
                 out.put(wire.encode_state("users", time.time(), int(cmd["users"])))
             if "record" in cmd:
-                record(bool(cmd["record"]))
+                recording.set(bool(cmd["record"]))
         runner.quit()
 
-    def unrecorded_cap() -> None:
-        """The request cap while nothing is recorded (the Recorder counts only what it records):
-        Locust's own count, looked at twice a second, so no load loop runs unbounded."""
-        cap = int(cfg["max_requests"])
-        while True:
-            gevent.sleep(0.5)
-            total = env.stats.total.num_requests
-            if not recording and total >= cap:
-                out.put(wire.encode_state("limit", time.time(), total))
-                runner.quit()
-                return
-
     gevent.signal_handler(signal.SIGTERM, runner.quit)
-    gevent.spawn(unrecorded_cap)
+    gevent.spawn(recording.cap_while_off)
     pump = gevent.spawn(out.pump)
     lag = gevent.spawn(watch_loop_lag, out, "lag")
     gevent.spawn(commands)
