@@ -97,7 +97,9 @@ def configure(classes: list[Any], cfg: dict[str, Any]) -> list[Any]:
 
 
 class Recorder:
-    """Turns Locust's request events into wire records; calls `on_limit` at `max_requests`."""
+    """Turns Locust's request events into wire records; calls `on_limit` at `max_requests`.
+    Called once per request in the load process, so it does as little as it can: each request
+    name is encoded once (`_names`) and the line goes straight onto the output's buffer."""
 
     def __init__(
         self, out: Output, max_requests: int, on_limit: Callable[[], Any], limit_state: str
@@ -107,6 +109,7 @@ class Recorder:
         self.on_limit = on_limit
         self.limit_state = limit_state
         self.count = 0
+        self._names: dict[tuple[str, str], str] = {}
 
     def __call__(
         self,
@@ -119,12 +122,14 @@ class Recorder:
         start_time: float | None = None,
         **_: Any,
     ) -> None:
-        duration = response_time / 1000
+        name_json = self._names.get((request_type, name))
+        if name_json is None:
+            name_json = self._name(request_type, name)
         self.out.put(
-            wire.encode_request_fields(
-                start_time if start_time is not None else time.time() - duration,
-                duration,
-                name if name.startswith(request_type) else f"{request_type} {name}",
+            wire.request_line(
+                time.time() - response_time / 1000 if start_time is None else start_time,
+                response_time,
+                name_json,
                 getattr(response, "status_code", 0) or 0,
                 None if exception is None else f"{type(exception).__name__}: {exception}"[:200],
                 context.get("user", 0) if context else 0,
@@ -134,6 +139,15 @@ class Recorder:
         if self.count == self.max_requests:
             self.out.put(wire.encode_state(self.limit_state, time.time(), self.count))
             gevent.spawn(self.on_limit)
+
+    def _name(self, request_type: str, name: str) -> str:
+        """The record's name as JSON: Locust's name, prefixed by the method when it is not."""
+        encoded = wire.json_name(
+            name if name.startswith(request_type) else f"{request_type} {name}"
+        )
+        if len(self._names) < wire.NAMES_MAX:
+            self._names[(request_type, name)] = encoded
+        return encoded
 
 
 class Counter:

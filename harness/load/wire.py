@@ -49,7 +49,7 @@ def encode_request(r: RequestRecord) -> str:
 
 
 _NAMES: dict[str, str] = {}  # request name -> its JSON string (names repeat: "GET /products")
-_NAMES_MAX = 4096
+NAMES_MAX = 4096  # names remembered; a load with more encodes the rest each time
 
 
 def json_name(name: str) -> str:
@@ -57,7 +57,7 @@ def json_name(name: str) -> str:
     encoded = _NAMES.get(name)
     if encoded is None:
         encoded = json.dumps(name)
-        if len(_NAMES) < _NAMES_MAX:
+        if len(_NAMES) < NAMES_MAX:
             _NAMES[name] = encoded
     return encoded
 
@@ -65,14 +65,20 @@ def json_name(name: str) -> str:
 def encode_request_fields(
     t: float, duration: float, name: str, status: int, error: str | None, user: int
 ) -> str:
-    """encode_request without building the record first: the load process's hot path, several
+    """encode_request without building the record first."""
+    return request_line(t, duration * 1000, json_name(name), status, error, user)
+
+
+def request_line(
+    t: float, duration_ms: float, name_json: str, status: int, error: str | None, user: int
+) -> str:
+    """The load process's hot path (Recorder): the request's line from what Locust's request
+    event gives (start in seconds, duration in milliseconds) and its name already as JSON, several
     times cheaper than json.dumps (bench/costs.py measures it, bench/scaling.py what recording
     costs the load). Times go as integer microseconds: cheaper to format than two floats."""
     err = "null" if error is None else json.dumps(error)
-    return (
-        f'["r",{int(t * 1e6 + 0.5)},{int(duration * 1e6 + 0.5)},{json_name(name)},'
-        f"{int(status)},{err},{int(user)}]"
-    )
+    t_us, duration_us = int(t * 1e6 + 0.5), int(duration_ms * 1e3 + 0.5)
+    return f'["r",{t_us},{duration_us},{name_json},{int(status)},{err},{user}]'
 
 
 def encode_ledger(e: LedgerEntry) -> str:

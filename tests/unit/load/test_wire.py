@@ -13,6 +13,17 @@ def test_request_round_trip() -> None:
     assert wire.decode(wire.encode_request(r)) == r
 
 
+def test_the_load_process_line_takes_locusts_milliseconds_and_an_encoded_name() -> None:
+    name = wire.json_name('GET /search?q="x"')
+    line = wire.request_line(1795399832.123456, 2.1, name, 404, "HTTPError: 404", 9)
+    assert line == wire.encode_request_fields(
+        1795399832.123456, 0.0021, 'GET /search?q="x"', 404, "HTTPError: 404", 9
+    )
+    assert wire.decode(line) == RequestRecord(
+        1795399832.123456, 0.0021, 'GET /search?q="x"', 404, "HTTPError: 404", 9
+    )
+
+
 def test_ledger_and_state_round_trip() -> None:
     e = wire.LedgerEntry(1.5, "ack", "k1", "o1", 201, 3, None)
     assert wire.decode(wire.encode_ledger(e)) == e
