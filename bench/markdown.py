@@ -81,8 +81,43 @@ def _scaling(sc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append(
             ("", "with / without, median of the pairs' ratios", _s(o["ratio"], digits=3), "")
         )
+    rows += _cpu_cost_rows(o.get("cpu_cost"))
     rows.append(_overhead_row(o))
     return rows
+
+
+def _cpu_cost_rows(c: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    """Where the overhead comes from, in CPU per request (no goal: the goal is on req/s)."""
+    if not c:
+        return []
+
+    def pct(r: dict[str, Any]) -> str:
+        return (
+            f"+{(r['estimate'] - 1) * 100:.1f} % "
+            f"({(r['low'] - 1) * 100:+.1f} to {(r['high'] - 1) * 100:+.1f} %)"
+        )
+
+    return [
+        (
+            "",
+            "CPU per request, paired: the load process's extra for recording (ratio of "
+            "medians, 90 % interval)",
+            pct(c["load"]),
+            "",
+        ),
+        (
+            "",
+            "CPU per request, paired: the harness process (stream, probes)",
+            _s(c["harness_us_per_request"], unit=" us", digits=1),
+            "",
+        ),
+        (
+            "",
+            "CPU per request, paired: both, as a share of the load process's without",
+            pct(c["total"]),
+            "",
+        ),
+    ]
 
 
 def _overhead_row(o: dict[str, Any]) -> tuple[str, str, str, str]:

@@ -31,6 +31,7 @@ USERS = 32
 WARM = 1.0  # seconds after t0 not counted (the users are spawning)
 SETTLE = 0.25  # seconds of each overhead window not counted (the switch reaching the load)
 FRONTEND = "ok"  # bench/target.py's frontend
+Window = tuple[float, float, float]  # req/s, load process CPU us per request, harness cores
 
 
 def counts_for(cpus: int | None) -> list[int]:
@@ -134,7 +135,7 @@ def harness_overhead(
         max_requests=10**9,
         record=False,
     )
-    windows: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
+    windows: dict[bool, list[Window]] = {True: [], False: []}
     runtime = HAProxyRuntime(target.runtime)
     me = psutil.Process()
     with LoadProcess(config, log=work / "overhead.log") as load:
@@ -149,12 +150,14 @@ def harness_overhead(
                     settle=settle,
                 )  # fmt: skip
                 windows[harness].append(got[harness])
-    rates = [(w[0], wo[0]) for w, wo in zip(windows[True], windows[False], strict=True)]
+    paired = list(zip(windows[True], windows[False], strict=True))
+    rates = [(w[0], wo[0]) for w, wo in paired]
     return {
         "with_harness_rps": spread([w[0] for w in windows[True]]),
         "without_rps": spread([w[0] for w in windows[False]]),
         "ratio": spread([a / b for a, b in rates]),
         "floor_ratio": floor_ratio(rates),
+        "cpu_cost": cpu_cost(paired),
         "load_cpu_us_per_request": {
             "with": spread([w[1] for w in windows[True]]),
             "without": spread([w[1] for w in windows[False]]),
@@ -166,6 +169,28 @@ def harness_overhead(
         "pairs": pairs,
         "seconds": seconds,
         "windows": "alternating windows of one run",
+        # every window as measured (req/s, load CPU us per request, harness cores), pair by pair
+        "raw": {"with": windows[True], "without": windows[False]},
+    }
+
+
+def cpu_cost(paired: list[tuple[Window, Window]]) -> dict[str, Any]:
+    """What the harness costs in CPU, pair by pair, as a share of what one request costs the
+    load process without it: the load process's extra CPU per request (recording) and the
+    harness process's CPU per request (reading the stream, probing). CPU time is not what a
+    busy neighbour takes (steal), so it is less noisy than req/s; the sum is the overhead when
+    the harness's process has no core of its own, the load process's part when it has one.
+    Ratios of the medians (floor_ratio at q = 0.5) with their 90 % intervals."""
+    counted = [(w, wo) for w, wo in paired if w[0] > 0 and wo[0] > 0]
+    load = [(w[1], wo[1]) for w, wo in counted]  # us per request
+    harness = [(w[2] / w[0] * 1e6, wo[2] / wo[0] * 1e6) for w, wo in counted]
+    return {
+        "load": floor_ratio(load, q=0.5),  # with / without: > 1 is the recording's cost
+        "harness_us_per_request": spread([a - b for a, b in harness]),
+        "total": floor_ratio(
+            [(lw + hw, lwo + hwo) for (lw, lwo), (hw, hwo) in zip(load, harness, strict=True)],
+            q=0.5,
+        ),
     }
 
 

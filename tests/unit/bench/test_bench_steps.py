@@ -83,3 +83,24 @@ def test_the_floor_ratio_finds_a_known_overhead_under_one_sided_bursts() -> None
     assert got["high"] - got["low"] < 0.03
     same = floor_ratio([(3000 * speed(), 3000 * speed()) for _ in range(60)])
     assert same["low"] <= 1.0 <= same["high"]
+
+
+def test_the_cpu_cost_splits_a_known_cost_between_the_load_and_the_harness() -> None:
+    """Truth by construction: recording adds 3 us to a 120 us request in the load process and
+    the harness's own process spends 6 us a request; the machine's speed moves both modes."""
+    import random
+
+    from bench.scaling import cpu_cost
+
+    rng = random.Random(3)
+    pairs = []
+    for _ in range(40):
+        slow = rng.uniform(1.0, 1.6)  # this window's CPU speed, shared by the pair
+        rate = 3000 / slow
+        with_ = (rate, (120 + 3) * slow, 6e-6 * slow * rate)
+        without = (rate, 120 * slow, 0.0)
+        pairs.append((with_, without))
+    got = cpu_cost(pairs)
+    assert got["load"]["low"] <= 1.025 <= got["load"]["high"]
+    assert got["total"]["low"] <= 1.075 <= got["total"]["high"]
+    assert 6.0 <= got["harness_us_per_request"]["median"] <= 6 * 1.6
