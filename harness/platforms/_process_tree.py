@@ -14,7 +14,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import psutil
@@ -75,11 +75,12 @@ class Tree:
     def root_alive(self) -> bool:
         return find(self.pid, self.create_time) is not None
 
-    def send(self, sig: signal.Signals) -> int:
-        """`sig` to the group, then to every member found outside it. How many were signalled."""
+    def send(self, sig: signal.Signals) -> list[psutil.Process]:
+        """`sig` to the group, then to every member found outside it. The members signalled
+        (none: nothing was running); give them to wait_gone after a signal that ends them."""
         members = self.members()
         if not members:
-            return 0
+            return []
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if self.root_alive() or any(_pgid(p) == self.pid for p in members):
                 os.killpg(self.pid, sig)
@@ -87,7 +88,7 @@ class Tree:
             if _pgid(p) != self.pid:
                 with contextlib.suppress(psutil.Error):
                     p.send_signal(sig)
-        return len(members)
+        return members
 
     def all_stopped(self) -> bool:
         """Every member frozen (SIGSTOP took effect everywhere), and there is one."""
@@ -97,10 +98,22 @@ class Tree:
     def any_stopped(self) -> bool:
         return any(_status(p) == psutil.STATUS_STOPPED for p in self.members())
 
-    def wait_gone(self, timeout: float, port: int | None = None) -> bool:
-        """Wait (bounded) until no member lives and, when given, `port` is free on loopback."""
+    def wait_gone(
+        self, timeout: float, port: int | None = None, signalled: Sequence[psutil.Process] = ()
+    ) -> bool:
+        """Wait (bounded) until no member lives and, when given, `port` is free on loopback.
+        `signalled` (what send returned) and every member seen while waiting are watched until
+        each is gone: a killed process found only by its tag (it left the group, its parent is
+        gone) loses its environment before it exits, so the scan stops seeing it while it runs."""
         started = time.monotonic()
-        while self.members() or (port is not None and not is_free(port)):
+        seen: dict[int, psutil.Process] = {p.pid: p for p in signalled}
+
+        def left() -> bool:
+            for p in self.members():
+                seen.setdefault(p.pid, p)
+            return any(_running(p) for p in seen.values())
+
+        while left() or (port is not None and not is_free(port)):
             waited = time.monotonic() - started
             if waited > timeout:
                 return False
@@ -111,12 +124,11 @@ class Tree:
         """`sig` to the whole tree (thawed first), SIGKILL to what is left after `grace`."""
         if not self.members():
             return "not running"
-        self.send(sig)
+        signalled = self.send(sig)
         self.send(signal.SIGCONT)  # a frozen process cannot handle SIGTERM
-        if self.wait_gone(grace, port):
+        if self.wait_gone(grace, port, signalled):
             return f"stopped ({sig.name})"
-        self.send(signal.SIGKILL)
-        self.wait_gone(5.0, port)
+        self.wait_gone(5.0, port, self.send(signal.SIGKILL))
         return f"killed (no exit {grace:g}s after {sig.name})"
 
     def describe(self) -> str:
@@ -131,6 +143,14 @@ def _live(p: psutil.Process) -> bool:
             os.waitpid(p.pid, os.WNOHANG)
         return False
     return status is not None
+
+
+def _running(p: psutil.Process) -> bool:
+    """Still this process (not a new one with its pid) and not yet a zombie."""
+    try:
+        return p.is_running() and _live(p)
+    except psutil.Error:
+        return False
 
 
 def _status(p: psutil.Process) -> str | None:

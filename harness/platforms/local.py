@@ -82,8 +82,7 @@ class LocalPlatform(StackLifecycle[LocalState], PgAdminAbility):
         """SIGKILL to the instance's whole process tree; returns once all of it is gone and
         its port is free (an orphaned worker would otherwise keep answering)."""
         entry, tree = self._tree(instance)
-        tree.send(signal.SIGKILL)
-        if not tree.wait_gone(5.0, entry.port):
+        if not tree.wait_gone(5.0, entry.port, tree.send(signal.SIGKILL)):
             port = "" if entry.port is None or is_free(entry.port) else f"; port {entry.port} held"
             raise StackError(f"{instance} did not die after SIGKILL: {tree.describe()}{port}")
 
@@ -636,8 +635,7 @@ class LocalPlatform(StackLifecycle[LocalState], PgAdminAbility):
     def _clear_remains(instance: str, tree: Tree, port: int | None) -> None:
         """What is left of a dead instance's tree (orphaned workers) is killed; its port must be
         free before a new tree starts on it."""
-        tree.send(signal.SIGKILL)
-        if not tree.wait_gone(10.0, port):
+        if not tree.wait_gone(10.0, port, tree.send(signal.SIGKILL)):
             who = holder(port) if port is not None else None
             raise StackError(
                 f"cannot start {instance} again: its old processes ({tree.describe()}) or the "

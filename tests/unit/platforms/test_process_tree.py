@@ -42,8 +42,7 @@ def test_kill_reaches_the_group_and_the_child_that_left_it(tmp_path: Path) -> No
     tree = start(tmp_path)
     members = tree.members()
     assert len(members) == 3 and members[0].pid == tree.pid
-    tree.send(signal.SIGKILL)
-    assert tree.wait_gone(5.0)
+    assert tree.wait_gone(5.0, signalled=tree.send(signal.SIGKILL))
     assert not any(m.is_running() and m.status() != psutil.STATUS_ZOMBIE for m in members)
     _procs.reap_spawned()
 
@@ -66,4 +65,25 @@ def test_pause_freezes_all_and_an_orphan_is_found_by_its_tag(tmp_path: Path) -> 
     finally:
         assert tree.stop(signal.SIGTERM, grace=5) != "not running"
         assert not tree.alive()
+        _procs.reap_spawned()
+
+
+def test_gone_waits_for_every_signalled_member_even_one_the_scan_no_longer_sees(
+    tmp_path: Path,
+) -> None:
+    """A killed member found only by its tag loses its environment before it exits: the scan
+    stops seeing it while it still runs (CI, 2026-12-01). What send signalled is watched."""
+    import subprocess
+
+    tree = start(tmp_path)
+    tree.send(signal.SIGKILL)
+    assert tree.wait_gone(5.0)
+    unseen = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.6)"])
+    try:
+        t0 = time.monotonic()
+        assert tree.wait_gone(5.0, signalled=[psutil.Process(unseen.pid)])
+        assert time.monotonic() - t0 >= 0.4 and unseen.poll() is not None
+    finally:
+        unseen.kill()
+        unseen.wait()
         _procs.reap_spawned()
