@@ -1,8 +1,9 @@
 """`python -m bench` (`make bench`): the load scaling against its own almost-free target first
 (bench/scaling.py, no stack up), then every other benchmark against one private local stack
 (the sample shop), then `truth` against the ground-truth stacks of tests/stacks/, one at a time.
-`scale_real` (a real 10-minute scenario at the load ceiling, bench/scale_real.py) runs only when
-asked for: `--only scale_real`.
+`scale_real` (a real 10-minute scenario at the load ceiling, bench/scale_real.py) and
+`overhead_split` (the harness overhead's parts one at a time, bench/scaling.py) run only when
+asked for: `--only scale_real`, `--only overhead_split`.
 
 Writes bench/results/<stamp>.json, bench/results/latest.json, bench/results/load-ceiling.json
 (read by the runner's load warning) and the generated section of docs/performance.md.
@@ -57,10 +58,12 @@ NAMES = (
     "truth",
     "scale",
     "scale_real",
+    "overhead_split",
 )
-OPT_IN = {"scale_real"}  # not in a plain `make bench`: 10 minutes of its own by default
+# not in a plain `make bench`: 10 minutes of its own by default; the overhead's parts, 8 minutes
+OPT_IN = {"scale_real", "overhead_split"}
 # the others bring up their own targets
-ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling", "costs", "scale", "scale_real"}
+ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling", "costs", "scale", "scale_real", "overhead_split"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=3, help="trials per accuracy/failover run")
     parser.add_argument("--pairs", type=int, default=5, help="alternating overhead pairs")
     parser.add_argument(
-        "--scaling-pairs", type=int, default=80, help="alternating pairs of the scaling overhead"
+        "--scaling-pairs",
+        type=int,
+        default=80,
+        help="alternating pairs of the scaling overhead (and of each part in overhead_split)",
     )
     parser.add_argument(
         "--scale-real-seconds",
@@ -127,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
                 results,
                 "scaling",
                 lambda: scaling.scaling(work / "scaling", pairs=args.scaling_pairs),
+            )
+        if "overhead_split" in chosen:  # opt-in: the overhead's parts one at a time
+            _step(
+                results,
+                "overhead_split",
+                lambda: scaling.overhead_split(work / "split", pairs=args.scaling_pairs),
             )
         if "costs" in chosen:  # its own target, no stack: the harness's work, call by call
             _step(results, "costs", lambda: costs.costs(work / "costs"))

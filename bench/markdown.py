@@ -120,6 +120,25 @@ def _cpu_cost_rows(c: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def _overhead_split(sp: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Each part of the overhead alone (opt-in step): no goal, the goal is on both together."""
+    rows: list[tuple[str, str, str, str]] = []
+    what = {"record": "the record stream alone", "probes": "the probes alone"}
+    for part, o in sp.items():
+        f = o["floor_ratio"]
+        rows.append(
+            (
+                f"harness overhead, {what.get(part, part)} ({o['pairs']} alternating pairs of "
+                f"{o['seconds']:g} s windows in one run)",
+                "with / without req/s at the floor speed (90 % interval)",
+                f"{f['estimate']:.3f} ({f['low']:.3f}-{f['high']:.3f})",
+                "",
+            )
+        )
+        rows += _cpu_cost_rows(o["cpu_cost"])
+    return rows
+
+
 def _overhead_row(o: dict[str, Any]) -> tuple[str, str, str, str]:
     """The goal, judged at the machine's floor speed with its interval: met when the whole
     interval is within the goal, missed when none of it is, inconclusive otherwise."""
@@ -182,6 +201,8 @@ def render(r: dict[str, Any]) -> str:
     rows: list[tuple[str, str, str, str]] = []
     if sc := r.get("scaling"):
         rows += _scaling(sc)
+    if sp := r.get("overhead_split"):
+        rows += _overhead_split(sp)
     if c := r.get("costs"):
         rows += _costs(c)
     if a := r.get("accuracy"):

@@ -115,8 +115,17 @@ def _cpu(procs: list[psutil.Process]) -> float:
     return total
 
 
+PARTS = ("record", "probes")  # what the harness does to a load: its stream, its probes
+
+
 def harness_overhead(
-    target: Target, work: Path, *, pairs: int, seconds: float, settle: float = SETTLE
+    target: Target,
+    work: Path,
+    *,
+    pairs: int,
+    seconds: float,
+    settle: float = SETTLE,
+    parts: tuple[str, ...] = PARTS,
 ) -> dict[str, Any]:
     """One load process at full speed, in alternating windows of one run: recorded and probed
     in one window (the harness's stream, the health and LB probes), only counted in the next,
@@ -125,7 +134,8 @@ def harness_overhead(
     alike. Windows of one run, not separate runs: on this shared machine one load process's
     CPU per request moved between 250 and 400 us from one 6 s run to the next (even with the
     processes pinned to cores), far more than the effect measured. Besides req/s, the CPU the
-    load process spent per request and the cores the harness's own process used."""
+    load process spent per request and the cores the harness's own process used. `parts`:
+    what the harness windows switch on (both by default; one alone for overhead_split)."""
     config = LoadConfig(
         host=target.url,
         user_classes="bench.users:MaxRateOk",
@@ -146,8 +156,8 @@ def harness_overhead(
             got = {}
             for harness in (True, False) if i % 2 == 0 else (False, True):
                 got[harness] = _window(
-                    target, load, runtime, procs, me, harness=harness, seconds=seconds,
-                    settle=settle,
+                    target, load, runtime, procs, me, parts=parts if harness else (),
+                    seconds=seconds, settle=settle,
                 )  # fmt: skip
                 windows[harness].append(got[harness])
     paired = list(zip(windows[True], windows[False], strict=True))
@@ -169,6 +179,7 @@ def harness_overhead(
         "pairs": pairs,
         "seconds": seconds,
         "windows": "alternating windows of one run",
+        "parts": list(parts),
         # every window as measured (req/s, load CPU us per request, harness cores), pair by pair
         "raw": {"with": windows[True], "without": windows[False]},
     }
@@ -201,16 +212,17 @@ def _window(
     procs: list[psutil.Process],
     me: psutil.Process,
     *,
-    harness: bool,
+    parts: tuple[str, ...],
     seconds: float,
     settle: float,
 ) -> tuple[float, float, float]:
-    """One window: switch the recording and the probes, let the switch settle, then count.
-    Returns req/s, the load process's CPU microseconds per request and this process's cores."""
-    load.set_recording(harness)
+    """One window: switch the recording and the probes (`parts`; none: only counted), let the
+    switch settle, then count. Returns req/s, the load process's CPU microseconds per request
+    and this process's cores."""
+    load.set_recording("record" in parts)
     health: ProbeThread | None = None
     probes: list[Poller] = []
-    if harness:
+    if "probes" in parts:
         meta, executor = health_probe(_endpoints(target), "/healthz")
         health = ProbeThread(meta, executor, PhaseClock(), NO_EVENTS, always=True)
         probes = [health, LbProbe(target.runtime, target.backend)]
@@ -254,3 +266,15 @@ def _endpoints(target: Target) -> Endpoints:
         proxies={},
         database_url="",
     )
+
+
+def overhead_split(work: Path, *, pairs: int, seconds: float = 1.5) -> dict[str, Any]:
+    """The overhead's parts one at a time, as harness_overhead measures both: the record stream
+    alone, then the probes alone, each against windows that only count (opt-in:
+    `--only overhead_split`). Whether the two cost more together than apart is read against the
+    scaling step's overhead, measured in another run."""
+    with haproxy_ok(work / "target") as target:
+        return {
+            part: harness_overhead(target, work, pairs=pairs, seconds=seconds, parts=(part,))
+            for part in PARTS
+        }

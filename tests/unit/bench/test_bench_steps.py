@@ -104,3 +104,28 @@ def test_the_cpu_cost_splits_a_known_cost_between_the_load_and_the_harness() -> 
     assert got["load"]["low"] <= 1.025 <= got["load"]["high"]
     assert got["total"]["low"] <= 1.075 <= got["total"]["high"]
     assert 6.0 <= got["harness_us_per_request"]["median"] <= 6 * 1.6
+
+
+def test_the_split_overhead_renders_each_part_with_its_cpu_split() -> None:
+    from bench.markdown import render
+    from bench.scaling import cpu_cost
+
+    window = (9000.0, 100.0, 0.03), (9100.0, 99.0, 0.0)
+    part = {
+        "pairs": 2,
+        "seconds": 1.5,
+        "floor_ratio": {"estimate": 0.99, "low": 0.95, "high": 1.02, "q": 0.25, "n": 2},
+        "cpu_cost": cpu_cost([window, window]),
+    }
+    table = render(
+        {
+            "overhead_split": {"record": part, "probes": part},
+            "command": "python -m bench --only overhead_split",
+            "started": "now",
+            "machine": {"cpus": 2, "system": "Linux", "python": "3.11"},
+        }
+    )
+    assert "| harness overhead, the record stream alone (2 alternating pairs" in table
+    assert "| harness overhead, the probes alone" in table
+    assert "| 0.990 (0.950-1.020) |" in table
+    assert "+1.0 % (+1.0 to +1.0 %)" in table  # 100 us / 99 us: the load's extra per request

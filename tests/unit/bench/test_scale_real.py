@@ -45,8 +45,8 @@ def test_the_bench_refuses_a_short_trial_before_running_anything(
 
 def test_the_step_is_opt_in_and_brings_up_its_own_stack() -> None:
     assert "scale_real" in NAMES
-    assert {"scale_real"} == OPT_IN
-    assert "scale_real" not in ON_SAMPLE_SHOP
+    assert {"scale_real", "overhead_split"} == OPT_IN
+    assert not OPT_IN & ON_SAMPLE_SHOP
 
 
 def test_the_scenario_is_one_the_harness_accepts_for_the_bench_stack(tmp_path: Path) -> None:
