@@ -11,6 +11,7 @@ does not provide shows as missing instead of failing the bench.
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,18 +170,43 @@ def ground_truth(work: Path, *, trials: int = 3) -> dict[str, Any]:
             root = Path(tmp)
             with running.stack_up(stack_name, root / "state") as platform:
                 for case in (c for c in CASES if c.stack == stack_name):
-                    per_trial = [_trial(platform, case, root, seed=k + 1) for k in range(trials)]
-                    results[case.scenario] = _summary(per_trial)
+                    outcomes = [_trial(platform, case, root, seed=k + 1) for k in range(trials)]
+                    results[case.scenario] = _summary([figures for figures, _ in outcomes])
+                    wrong = [
+                        _keep(case, view, seed=k + 1)
+                        for k, (figures, view) in enumerate(outcomes)
+                        if figures.get("right_verdict") == 0.0
+                    ]
+                    if wrong:
+                        results[case.scenario]["wrong_verdicts_kept"] = wrong
     return results
 
 
-def _trial(platform: LocalPlatform, case: Case, root: Path, *, seed: int) -> Figures:
+WRONG = Path(__file__).resolve().parent / "results" / "wrong-verdicts"
+
+
+def _trial(
+    platform: LocalPlatform, case: Case, root: Path, *, seed: int
+) -> tuple[Figures, TrialView]:
     with cpu_burners(count=5, seconds=60) if case.starve else contextlib.nullcontext():
         record = running.run_scenario(
             platform, case.stack, case.scenario, root / "reports", seed=seed
         )
     (trial,) = record.model_dump(mode="json")["scenarios"][0]["trials"]
-    return case.figures(TrialView(trial, running.events(platform)))
+    view = TrialView(trial, running.events(platform))
+    return case.figures(view), view
+
+
+def _keep(case: Case, view: TrialView, *, seed: int) -> str:
+    """A trial whose verdict the truth contradicts is kept whole (its record and the stack's
+    truth log from its start) under bench/results/wrong-verdicts/: a wrong verdict must be
+    explainable after the bench's temporary directory is gone. Returns the file's name."""
+    WRONG.mkdir(parents=True, exist_ok=True)
+    t0 = float(view.trial["t0"])
+    name = f"{case.scenario}-seed{seed}-{int(t0)}.json"
+    events = [e for e in view.events if float(e.get("t", t0)) >= t0 - 1]
+    (WRONG / name).write_text(json.dumps({"trial": view.trial, "truth_log": events}, default=str))
+    return name
 
 
 def _summary(per_trial: list[Figures]) -> dict[str, Any]:

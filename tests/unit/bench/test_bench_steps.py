@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,3 +130,19 @@ def test_the_split_overhead_renders_each_part_with_its_cpu_split() -> None:
     assert "| harness overhead, the probes alone" in table
     assert "| 0.990 (0.950-1.020) |" in table
     assert "+1.0 % (+1.0 to +1.0 %)" in table  # 100 us / 99 us: the load's extra per request
+
+
+def test_a_wrong_verdict_is_kept_with_the_truth_log_of_its_trial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.setattr(truth, "WRONG", tmp_path)
+    trial = {"t0": 1000.0, "status": "passed", "checks": [], "faults": []}
+    events = [{"event": "error", "t": 990.0}, {"event": "error", "t": 1000.5}]
+    case = next(c for c in truth.CASES if c.scenario == "slow-kill")
+    name = truth._keep(case, truth.TrialView(trial, events), seed=2)
+    assert name == "slow-kill-seed2-1000.json"
+    kept = json.loads((tmp_path / name).read_text())
+    assert kept["trial"] == trial
+    assert kept["truth_log"] == [{"event": "error", "t": 1000.5}]  # from a second before t0
