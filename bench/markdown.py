@@ -100,7 +100,7 @@ def _cpu_cost_rows(c: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
     return [
         (
             "",
-            "CPU per request, paired: the load process's extra for recording (ratio of "
+            "CPU per request, paired: the load process's extra, what it records or not (ratio of "
             "medians, 90 % interval)",
             pct(c["load"]),
             "",
@@ -125,6 +125,8 @@ def _overhead_split(sp: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
     what = {"record": "the record stream alone", "probes": "the probes alone"}
     for part, o in sp.items():
+        if not isinstance(o, dict):  # bench_seconds
+            continue
         f = o["floor_ratio"]
         rows.append(
             (

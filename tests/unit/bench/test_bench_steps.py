@@ -120,7 +120,7 @@ def test_the_split_overhead_renders_each_part_with_its_cpu_split() -> None:
     }
     table = render(
         {
-            "overhead_split": {"record": part, "probes": part},
+            "overhead_split": {"record": part, "probes": part, "bench_seconds": 480.0},
             "command": "python -m bench --only overhead_split",
             "started": "now",
             "machine": {"cpus": 2, "system": "Linux", "python": "3.11"},
