@@ -111,6 +111,8 @@ def measure_fault(
     own = _judge(records, units[:split], span_end if split == len(units) else None, trial_end)
     if own.seen is not None and units and units[0].bad:
         own = _seen_in_flight(records, starts, a, longest, own)
+    elif own.kind == "no_impact":
+        own = _impact_in_flight(records, starts, a, longest, units[0], tol.error_bound(base), own)
     if own.seen is not None:
         own_detect: float | None = max(0.0, own.seen - fault.t_inject)
     else:
@@ -127,7 +129,8 @@ def measure_fault(
     kind = own.kind
     if settle is not None and kind == "unknown":
         kind = settle.kind
-    counts = _Counts.over(records, starts, a, impact_end, longest) if bad else _Counts()
+    impacted = bad or own.seen is not None
+    counts = _Counts.over(records, starts, a, impact_end, longest) if impacted else _Counts()
     during_end = _during_end(fault, impact_end, unit)
     lo, hi = bisect.bisect_left(starts, a), bisect.bisect_left(starts, during_end)
     during = records[lo:hi]
@@ -281,8 +284,7 @@ def _seen_in_flight(
     customer before any request of the first unit (which holds requests by start time): on a
     slow stack (300 ms a request) detection came one request late. Only when the impact begins
     with the span's first unit, so an earlier, unrelated failure is never pulled in."""
-    lo, hi = bisect.bisect_left(starts, a - longest), bisect.bisect_left(starts, a)
-    seen = [i for i in range(lo, hi) if records[i].failed and a <= records[i].end]
+    seen = _failed_in_flight(records, starts, a, longest)
     if seg.seen is None or not seen:
         return seg
     i = min(seen, key=lambda k: records[k].end)
@@ -290,6 +292,48 @@ def _seen_in_flight(
         return seg
     prev = records[i - 1].t if i > 0 else records[i].t
     return replace(seg, seen=records[i].end, res_seen=max(records[i].t - prev, 0.0))
+
+
+def _failed_in_flight(
+    records: Sequence[RequestRecord], starts: Sequence[float], a: float, longest: float
+) -> list[int]:
+    """Requests started before the fault was applied that failed after it (by start)."""
+    lo, hi = bisect.bisect_left(starts, a - longest), bisect.bisect_left(starts, a)
+    return [i for i in range(lo, hi) if records[i].failed and a <= records[i].end]
+
+
+def _impact_in_flight(
+    records: Sequence[RequestRecord],
+    starts: Sequence[float],
+    a: float,
+    longest: float,
+    first: Unit,
+    err_bound: float,
+    seg: _Segment,
+) -> _Segment:
+    """No unit was bad, yet requests in flight when the fault was applied failed after it: the
+    first unit (which holds requests by start) never saw them, and the fault read 'no impact',
+    0 errors, a passed promise, although a customer saw it (bench truth, slow stack, 1 trial in
+    3 on 2026-12-01). They are judged as the first unit's: an impact when its error rate with
+    them is over the bound, as for any unit (a flaky baseline's one error stays within it).
+    Then recovered at the first request after the last of them that succeeded."""
+    failed = _failed_in_flight(records, starts, a, longest)
+    if not failed:
+        return seg
+    n = len(failed)
+    if (first.failures + n) / (first.requests + n) <= err_bound + 1e-12:
+        return seg
+    i = min(failed, key=lambda k: records[k].end)
+    prev = records[i - 1].t if i > 0 else records[i].t
+    seen, res_seen = records[i].end, max(records[i].t - prev, 0.0)
+    last = max(failed)
+    good = next((k for k in range(last + 1, len(records)) if not records[k].failed), None)
+    if good is None:
+        return _Segment("never", seen, res_seen, end=seg.until, until=seg.until)
+    g = records[good]
+    moment = max(g.t, seen)  # recovery cannot come before the impact it ends
+    res_moment = max(moment - records[last].t, g.duration)
+    return _Segment("recovered", seen, res_seen, moment, res_moment, moment, seg.until)
 
 
 def _first_seen(records: Sequence[RequestRecord], u: Unit) -> tuple[float, float]:

@@ -196,6 +196,44 @@ def test_a_request_in_flight_at_the_kill_is_when_a_slow_stacks_customer_first_sa
     assert m.time_to_detect == pytest.approx(20.33 + 0.3 - 20.2, abs=0.01)
 
 
+def test_a_failure_seen_only_in_a_request_in_flight_at_the_kill_is_an_impact() -> None:
+    """bench truth, slow stack, 1 trial of 3 on 2026-12-01: the request in flight at the kill
+    failed 100 ms after it and no later one did. Units hold requests by start, so no unit was
+    bad: 'no_impact', time to recover 0, errors 0, and a `max_time_to_recover` or
+    `max_errors_per_fault: 0` promise passed although a customer saw the fault."""
+    records = steady(0, 40, rps=3, latency=0.3, users=1)
+    records = fail(records, lambda r: 19.9 <= r.t < 20.1)  # only 20.0, in flight at 20.2
+    m = measure(records, kill(20.2), end=40, base_window=(2, 19))
+    assert m.recovery == "recovered"
+    assert m.errors == 1
+    assert m.time_to_detect == pytest.approx(20.3 - 20.2, abs=0.01)  # its end
+    # back at the next request (20.33), known to that request's gap or duration
+    assert m.time_to_recover == pytest.approx(20.333 - 20.2, abs=0.01)
+    assert m.resolution_recover == pytest.approx(0.333, abs=0.01)
+
+
+@pytest.mark.parametrize(("error_rate_abs", "impact"), [(0.001, True), (0.02, False)])
+def test_a_failure_in_flight_at_the_fault_is_judged_as_one_inside_the_first_unit(
+    error_rate_abs: float, impact: bool
+) -> None:
+    """The in-flight failures are judged as the first unit's, against the same error bound:
+    one failure among 400 requests a second is an impact under a 0.1 % allowance and none
+    under 2 %, wherever it falls."""
+    tol = Tolerance(
+        error_rate_abs=error_rate_abs, p95_factor=1.5, p95_slack=0.005, min_requests=5,
+        significance=0.001,
+    )  # fmt: skip
+    steady_load = steady(0, 30, latency=0.05)  # 400 req/s, 20 requests in flight at a time
+    for when in ((9.98, 9.9825), (10.2, 10.2025)):  # in flight at 10.0; inside the first unit
+        records = fail(steady_load, lambda r, w=when: w[0] <= r.t < w[1])
+        base = baseline(records, 2, 9)
+        m = measure_fault(
+            records, [r.t for r in records], kill(), 30, base, tol, unit=1.0, trial_end=30
+        )
+        assert (m.recovery != "no_impact") is impact, when
+        assert m.errors == (1 if impact else 0), when
+
+
 def test_a_short_tail_with_too_few_requests_is_not_evidence_of_recovery() -> None:
     records = steady(0, 20.2 + 10 / 3 + 1.0, rps=3, latency=0.3, users=1)
     records = fail(records, lambda r: 20.2 <= r.t < 20.4)
