@@ -112,7 +112,7 @@ def floor_ratio(
 ) -> dict[str, float | int]:
     """The q-quantile of the pairs' first values over that of their second, and its 90 %
     bootstrap interval (pairs resampled whole). This machine's CPU runs at a steady floor speed
-    with bursts up to 1.5-1.7x of it (bench/costs.py measures it), so a
+    with bursts up to 1.2-1.8x of it (bench/costs.py measures it), so a
     throughput's noise is one-sided: low quantiles compare the two at the floor, where the
     bursts' noise is not, and the interval says how sure that comparison is."""
 
