@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import ipaddress
+import json
 import sys
 import time
 import traceback
@@ -142,9 +143,7 @@ class Recorder:
 
     def _name(self, request_type: str, name: str) -> str:
         """The record's name as JSON: Locust's name, prefixed by the method when it is not."""
-        encoded = wire.json_name(
-            name if name.startswith(request_type) else f"{request_type} {name}"
-        )
+        encoded = json.dumps(name if name.startswith(request_type) else f"{request_type} {name}")
         if len(self._names) < wire.NAMES_MAX:
             self._names[(request_type, name)] = encoded
         return encoded

@@ -287,11 +287,10 @@ def _seen_in_flight(
     seen = _failed_in_flight(records, starts, a, longest)
     if seg.seen is None or not seen:
         return seg
-    i = min(seen, key=lambda k: records[k].end)
-    if records[i].end >= seg.seen:
+    first, res = _seen_at(records, min(seen, key=lambda k: records[k].end))
+    if first >= seg.seen:
         return seg
-    prev = records[i - 1].t if i > 0 else records[i].t
-    return replace(seg, seen=records[i].end, res_seen=max(records[i].t - prev, 0.0))
+    return replace(seg, seen=first, res_seen=res)
 
 
 def _failed_in_flight(
@@ -323,9 +322,7 @@ def _impact_in_flight(
     n = len(failed)
     if (first.failures + n) / (first.requests + n) <= err_bound + 1e-12:
         return seg
-    i = min(failed, key=lambda k: records[k].end)
-    prev = records[i - 1].t if i > 0 else records[i].t
-    seen, res_seen = records[i].end, max(records[i].t - prev, 0.0)
+    seen, res_seen = _seen_at(records, min(failed, key=lambda k: records[k].end))
     last = max(failed)
     good = next((k for k in range(last + 1, len(records)) if not records[k].failed), None)
     if good is None:
@@ -341,8 +338,14 @@ def _first_seen(records: Sequence[RequestRecord], u: Unit) -> tuple[float, float
     the gap to the request before it. A unit bad only for its throughput: its start, ± W."""
     if u.first_bad is None:
         return u.start, u.end - u.start
-    r = records[u.first_bad]
-    prev = records[u.first_bad - 1].t if u.first_bad > 0 else r.t
+    return _seen_at(records, u.first_bad)
+
+
+def _seen_at(records: Sequence[RequestRecord], i: int) -> tuple[float, float]:
+    """A failed request's end (when its customer saw it), known to the gap since the request
+    before it started."""
+    r = records[i]
+    prev = records[i - 1].t if i > 0 else r.t
     return r.end, max(r.t - prev, 0.0)
 
 
