@@ -16,7 +16,7 @@ from typing import Literal
 from harness.measure.baseline import Baseline, Tolerance
 from harness.measure.stats import percentile_sorted
 from harness.measure.timeline import BackendEvent, FaultWindow, ProbeSample, RequestRecord
-from harness.measure.units import Unit, tile
+from harness.measure.units import Unit, in_flight_at, tile
 
 RecoveryKind = Literal["recovered", "no_impact", "never", "cut", "unknown"]
 
@@ -104,15 +104,12 @@ def measure_fault(
     if longest is None:
         longest = max((r.duration for r in records), default=0.0)
     a = fault.t_apply_called
-    units = tile(records, starts, a, span_end, unit, base, tol, latency_slo)
+    carried = in_flight_at(records, starts, a, longest)
+    units = tile(records, starts, a, span_end, unit, base, tol, latency_slo, carried=carried)
     bad = [u for u in units if u.bad]
     ref = fault.recovery_reference
     split = _split_at_revert(fault, units)
     own = _judge(records, units[:split], span_end if split == len(units) else None, trial_end)
-    if own.seen is not None and units and units[0].bad:
-        own = _seen_in_flight(records, starts, a, longest, own)
-    elif own.kind == "no_impact":
-        own = _impact_in_flight(records, starts, a, longest, units[0], tol.error_bound(base), own)
     if own.seen is not None:
         own_detect: float | None = max(0.0, own.seen - fault.t_inject)
     else:
@@ -273,66 +270,6 @@ def _split_at_revert(fault: FaultWindow, units: Sequence[Unit]) -> int:
     return split if split > 0 else len(units)
 
 
-def _seen_in_flight(
-    records: Sequence[RequestRecord],
-    starts: Sequence[float],
-    a: float,
-    longest: float,
-    seg: _Segment,
-) -> _Segment:
-    """A request in flight when the fault was applied that failed after it was seen by its
-    customer before any request of the first unit (which holds requests by start time): on a
-    slow stack (300 ms a request) detection came one request late. Only when the impact begins
-    with the span's first unit, so an earlier, unrelated failure is never pulled in."""
-    seen = _failed_in_flight(records, starts, a, longest)
-    if seg.seen is None or not seen:
-        return seg
-    first, res = _seen_at(records, min(seen, key=lambda k: records[k].end))
-    if first >= seg.seen:
-        return seg
-    return replace(seg, seen=first, res_seen=res)
-
-
-def _failed_in_flight(
-    records: Sequence[RequestRecord], starts: Sequence[float], a: float, longest: float
-) -> list[int]:
-    """Requests started before the fault was applied that failed after it (by start)."""
-    lo, hi = bisect.bisect_left(starts, a - longest), bisect.bisect_left(starts, a)
-    return [i for i in range(lo, hi) if records[i].failed and a <= records[i].end]
-
-
-def _impact_in_flight(
-    records: Sequence[RequestRecord],
-    starts: Sequence[float],
-    a: float,
-    longest: float,
-    first: Unit,
-    err_bound: float,
-    seg: _Segment,
-) -> _Segment:
-    """No unit was bad, yet requests in flight when the fault was applied failed after it: the
-    first unit (which holds requests by start) never saw them, and the fault read 'no impact',
-    0 errors, a passed promise, although a customer saw it (bench truth, slow stack, 1 trial in
-    3 on 2026-12-01). They are judged as the first unit's: an impact when its error rate with
-    them is over the bound, as for any unit (a flaky baseline's one error stays within it).
-    Then recovered at the first request after the last of them that succeeded."""
-    failed = _failed_in_flight(records, starts, a, longest)
-    if not failed:
-        return seg
-    n = len(failed)
-    if (first.failures + n) / (first.requests + n) <= err_bound + 1e-12:
-        return seg
-    seen, res_seen = _seen_at(records, min(failed, key=lambda k: records[k].end))
-    last = max(failed)
-    good = next((k for k in range(last + 1, len(records)) if not records[k].failed), None)
-    if good is None:
-        return _Segment("never", seen, res_seen, end=seg.until, until=seg.until)
-    g = records[good]
-    moment = max(g.t, seen)  # recovery cannot come before the impact it ends
-    res_moment = max(moment - records[last].t, g.duration)
-    return _Segment("recovered", seen, res_seen, moment, res_moment, moment, seg.until)
-
-
 def _first_seen(records: Sequence[RequestRecord], u: Unit) -> tuple[float, float]:
     """When a customer first saw the impact (the first bad request's end), and how precisely:
     the gap to the request before it. A unit bad only for its throughput: its start, ± W."""
@@ -357,9 +294,13 @@ def _recovery_moment(records: Sequence[RequestRecord], u: Unit) -> tuple[float, 
     if u.last_bad is None:
         return u.end, u.end - u.start
     last = records[u.last_bad]
-    if u.last_bad + 1 >= len(records):
+    # the next request the unit judged or a later one: after a request carried in from
+    # before the unit, one that started later but ended before the unit is not evidence
+    after = (k for k in range(u.last_bad + 1, len(records)) if records[k].end >= u.start)
+    nxt = next(after, None)
+    if nxt is None:
         return u.end, u.end - last.t
-    good = records[u.last_bad + 1]
+    good = records[nxt]
     moment = min(good.t, u.end)
     return moment, max(moment - last.t, good.duration)
 

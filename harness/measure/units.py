@@ -17,6 +17,7 @@ second is the steady state's own noise, not an impact.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,12 +40,14 @@ class Unit:
     p95: float | None  # of successful requests (for people; latency is judged per name)
     bad: bool
     why: str | None  # what made it bad: "errors", "latency", "throughput"
-    first_bad: int | None  # index of the first bad request in it (failed or too slow)
-    last_bad: int | None
+    first_bad: int | None  # index of the bad request (failed or too slow) that ended first
+    last_bad: int | None  # index of the last bad request by start
+    carried: tuple[int, ...] = ()  # requests started before it, in flight at its start (below)
 
     @property
     def requests(self) -> int:
-        return self.hi - self.lo
+        """The requests it judges: those started in it and those it carried."""
+        return self.hi - self.lo + len(self.carried)
 
 
 def unit_width(window: float, tol: Tolerance, base: Baseline) -> float:
@@ -123,24 +126,42 @@ def tile(
     base: Baseline,
     tol: Tolerance,
     latency_slo: float | None = None,
+    *,
+    carried: Sequence[int] = (),
 ) -> list[Unit]:
     """The complete units [start + k*width, ...) that end by `end`, each judged, and the
     shorter stretch left before `end` when it holds at least min_requests requests: a trial
-    that ends 20 ms short of a whole unit has still watched the service for that long."""
+    that ends 20 ms short of a whole unit has still watched the service for that long.
+
+    carried: indices of requests started before `start` and still in flight at it, which the
+    first unit judges with its own (in_flight_at() finds them). A fault's first unit carries
+    the requests in flight when it was applied: their customers saw the fault too, and a
+    unit that held requests only by start never judged them (a kill whose only failure was
+    such a request read 'no impact' and its promises passed: bench truth, 2026-12-01). They
+    count for errors and latency, not for throughput (which is about requests started)."""
     if width <= 0:
         raise ValueError("unit width must be > 0")
     judge = _Judge(records, starts, base, tol, latency_slo)
     out: list[Unit] = []
     k = 0
     while start + (k + 1) * width <= end + 1e-9:
-        out.append(judge(start + k * width, start + (k + 1) * width))
+        out.append(judge(start + k * width, start + (k + 1) * width, () if k else carried))
         k += 1
     rest = start + k * width
     if end - rest > 1e-9:
         lo, hi = bisect.bisect_left(starts, rest), bisect.bisect_left(starts, end)
-        if hi - lo >= tol.min_requests:
-            out.append(judge(rest, end))
+        if hi - lo + (0 if k else len(carried)) >= tol.min_requests:
+            out.append(judge(rest, end, () if k else carried))
     return out
+
+
+def in_flight_at(
+    records: Sequence[RequestRecord], starts: Sequence[float], t: float, longest: float
+) -> tuple[int, ...]:
+    """Indices of the requests started before t that had not ended by it; `longest`, the
+    longest request's duration, bounds how far back one can have started."""
+    lo, hi = bisect.bisect_left(starts, t - longest), bisect.bisect_left(starts, t)
+    return tuple(i for i in range(lo, hi) if records[i].end >= t)
 
 
 class _Judge:
@@ -159,14 +180,15 @@ class _Judge:
         self._err_bound = tol.error_bound(base)
         self._bounds = Bounds(base, tol, latency_slo)
 
-    def __call__(self, s: float, e: float) -> Unit:
+    def __call__(self, s: float, e: float, carried: Sequence[int] = ()) -> Unit:
         records, tol, bounds = self._records, self._tol, self._bounds
         lo, hi = bisect.bisect_left(self._starts, s), bisect.bisect_left(self._starts, e)
+        members = itertools.chain(carried, range(lo, hi)) if carried else range(lo, hi)
         failures = 0
         ok: list[float] = []
         per_name: dict[str, list[int]] = {}  # name -> [successes, slow]
         limits: dict[str, float] = {}  # name -> its bound (inf: none); the hot loop of assess()
-        for i in range(lo, hi):
+        for i in members:
             r = records[i]
             if r.failed:
                 failures += 1
@@ -183,7 +205,7 @@ class _Judge:
             if d > limits[name]:
                 counts[1] += 1
         ok.sort()
-        n = hi - lo
+        n = hi - lo + len(carried)
         errors = bool(n) and failures / n > self._err_bound + 1e-12
         slow_names = _significant(per_name, tol.significance)
         why = None
@@ -191,18 +213,22 @@ class _Judge:
             why = "errors"
         elif slow_names:
             why = "latency"
-        elif n < tol.min_requests and self._base.rps * (e - s) >= 2 * tol.min_requests - 1e-9:
+        elif hi - lo < tol.min_requests and self._base.rps * (e - s) >= 2 * tol.min_requests - 1e-9:
             why = "throughput"
         first_bad = last_bad = None
         if why is not None:  # the requests that made it bad: failures, slow ones of those names
-            for i in range(lo, hi):
+            for i in itertools.chain(carried, range(lo, hi)):
                 r = records[i]
                 if (errors and r.failed) or (r.name in slow_names and bounds.slow(r)):
-                    if first_bad is None:
+                    # first seen: the one that ended first (a request carried in from before
+                    # the unit can end after one started in it); last: by start
+                    if first_bad is None or r.end < records[first_bad].end:
                         first_bad = i
                     last_bad = i
         p95 = percentile_sorted(ok, 95)
-        return Unit(s, e, lo, hi, failures, p95, why is not None, why, first_bad, last_bad)
+        return Unit(
+            s, e, lo, hi, failures, p95, why is not None, why, first_bad, last_bad, tuple(carried)
+        )
 
 
 def _significant(per_name: dict[str, list[int]], significance: float) -> set[str]:

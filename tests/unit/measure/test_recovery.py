@@ -234,6 +234,34 @@ def test_a_failure_in_flight_at_the_fault_is_judged_as_one_inside_the_first_unit
         assert m.errors == (1 if impact else 0), when
 
 
+def test_requests_in_flight_at_the_fault_made_slow_by_it_are_an_impact() -> None:
+    """A kill whose in-flight requests the load balancer retried elsewhere: every request in
+    flight at the kill succeeded 2 s later, every later one was as fast as ever. Their
+    customers waited 2 s; a first unit holding requests only by start never judged them and
+    the fault read 'no impact'."""
+    records = steady(0, 30, latency=0.2)  # 400 req/s, 80 requests in flight at a time
+    records = slow(records, lambda r: 9.8 < r.t < 10.0, 2.0)  # 79 of them
+    m = measure(records, kill(), end=30)
+    assert m.recovery == "recovered"
+    assert m.errors == 0
+    assert m.time_to_detect == pytest.approx(9.8025 + 2.0 - 10.0, abs=0.01)  # first to end
+    # new requests were served at once (from 10.0 on): back as soon as the impact was seen
+    assert m.time_to_recover == pytest.approx(9.8025 + 2.0 - 10.0, abs=0.01)
+    # a handful of slow requests among 400 a second is the steady state's own noise
+    few = slow(steady(0, 30, latency=0.2), lambda r: 9.97 < r.t < 9.98, 2.0)
+    assert measure(few, kill(), end=30).recovery == "no_impact"
+
+
+def test_a_unit_is_first_seen_bad_when_its_first_bad_request_ended_not_started() -> None:
+    """A request that hangs until its timeout started first; later ones failed at once: the
+    customers saw the fault when the first of those ended, not 5 s later."""
+    records = steady(0, 30)
+    records = fail(records, lambda r: 10.0 <= r.t < 10.0025, latency=5.0)  # 10.0: 5 s hang
+    records = fail(records, lambda r: 10.0025 <= r.t < 10.5)
+    m = measure(records, kill(10.0), end=30)
+    assert m.time_to_detect == pytest.approx(0.0025 + 0.002, abs=0.001)
+
+
 def test_a_short_tail_with_too_few_requests_is_not_evidence_of_recovery() -> None:
     records = steady(0, 20.2 + 10 / 3 + 1.0, rps=3, latency=0.3, users=1)
     records = fail(records, lambda r: 20.2 <= r.t < 20.4)
