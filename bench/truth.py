@@ -22,7 +22,7 @@ from bench._common import spread
 from harness.platforms.local import LocalPlatform
 from tests.stacks import running
 from tests.stacks.starve import cpu_burners
-from tests.stacks.truth import Event, Truth, observe
+from tests.stacks.truth import Event, Truth, observe, retried
 
 Figures = dict[str, float | None]
 
@@ -133,6 +133,27 @@ def _slow(v: TrialView) -> Figures:
     }
 
 
+def _retry(v: TrialView) -> Figures:
+    """The kill whose in-flight requests HAProxy retried: no errors, an impact only in the
+    requests started before it; the truth is when the survivor answered them."""
+    moved = retried(v.events, "retry-2")
+    t_inject = v.at(v.fault("kill-one")["t_inject"])
+    first = moved[0].answered if moved else None
+    last = moved[-1].answered if moved else None
+    return {
+        "detect_error_ms": _ms(
+            v.metric("kill-one", "time_to_detect"),
+            None if first is None or t_inject is None else first - t_inject,
+        ),
+        "recover_error_ms": _ms(
+            v.metric("kill-one", "time_to_recover"),
+            None if last is None or t_inject is None else last - t_inject,
+        ),
+        "errors_error": _count(v.metric("kill-one", "errors"), 0),
+        "right_verdict": _ok(v.verdicts("max_time_to_recover") == ["fail"]),
+    }
+
+
 def _inconclusive(code: str) -> Callable[[TrialView], Figures]:
     def figures(v: TrialView) -> Figures:
         return {"right_verdict": _ok(v.trial["status"] == "inconclusive" and code in v.evidence())}
@@ -155,6 +176,7 @@ CASES = (
     Case("overlap", "overlap", _overlap),
     Case("noimpact", "no-impact", _no_impact),
     Case("slow", "slow-kill", _slow),
+    Case("retry", "retry-kill", _retry),
     Case("evidence", "starved", _inconclusive("saturated"), starve=True),
     Case("evidence", "silent", _inconclusive("no_requests")),
     Case("evidence", "unhealthy-baseline", _inconclusive("unhealthy_baseline")),

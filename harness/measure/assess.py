@@ -151,6 +151,7 @@ def _faults(
 ) -> list[FaultMetrics | None]:
     records = obs.requests
     applied = [w for w in windows if w is not None]
+    end = complete_until(end, base)
     ends = dict(zip([id(w) for w in applied], span_ends(applied, end), strict=True))
     longest = max((r.duration for r in records), default=0.0)
     out: list[FaultMetrics | None] = []
@@ -177,6 +178,17 @@ def _faults(
             )
         )
     return out
+
+
+def complete_until(end: float, base: bl.Baseline) -> float:
+    """Where the record of requests is complete: a request is recorded when it ends, and the
+    load stops at the trial's end, so a request that started less than its own duration
+    before it is missing. The units after that moment are not judged: on a stack at 1 s a
+    request the last second held 2 of its 30 requests, read as a throughput collapse, and
+    the last fault 'never' settled (ground-truth stack `retry`, 2026-12-01); a latency fault
+    lasting to the end would lose its slow requests first and look milder. The baseline's
+    p99 of successful requests is how long a request takes."""
+    return end - (base.p99 or 0.0)
 
 
 def _whole_buckets(t0: float, records: tuple[RequestRecord, ...], end: float) -> float:

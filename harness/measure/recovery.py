@@ -255,7 +255,8 @@ def _judge(
         cut = span_end is not None and span_end < trial_end - 1e-9
         return _Segment("cut" if cut else "never", seen, res_seen, end=until, until=until)
     moment, res_moment = _recovery_moment(records, bad[-1])
-    moment = max(moment, seen)  # recovery cannot come before the impact it ends
+    if seen > moment:  # recovery cannot come before the impact it ends: it came when seen,
+        moment, res_moment = seen, res_seen  # and is known as precisely as that
     return _Segment("recovered", seen, res_seen, moment, res_moment, moment, until)
 
 

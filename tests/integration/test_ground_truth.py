@@ -28,7 +28,7 @@ from harness.record import model as rec
 from harness.scenario.loader import load_file
 from tests.stacks import running
 from tests.stacks.starve import cpu_burners
-from tests.stacks.truth import Event, Truth, observe, of, served
+from tests.stacks.truth import Event, Retried, Truth, observe, of, retried, served
 from tests.verdicts import assert_status, assert_verdict, starved
 
 from .conftest import leftovers, shopchaos
@@ -425,6 +425,72 @@ class TestSlow:
         assert check.verdict == "inconclusive", check
         assert check.reason
         assert outcome.trial.status == "inconclusive"
+
+
+# --------------------------------------------------------------------------- 6. retry
+
+
+class TestRetry:
+    """30 customers, 1 s a request, two replicas; one is killed and HAProxy retries the
+    requests it held on the other. Truth: no failed answer; the requests in flight on the
+    killed replica were answered by the survivor about 1 s after the kill, their customers
+    having waited up to 2 s. The impact lies only in requests started before the fault: a
+    first unit that held requests by start alone read 'no impact' and the promise passed."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def outcome(cls, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+        root = tmp_path_factory.mktemp("retry")
+        with stack("retry", root / "state") as platform:
+            return run_in_process(platform, "retry", "retry-kill", root / "reports")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def moved(cls, outcome: Outcome) -> list[Retried]:
+        f = outcome.fault("kill-one")
+        t_inject = outcome.at(f.t_inject)
+        moved = retried(outcome.events, "retry-2")
+        assert len(moved) >= 5, f"stack: {len(moved)} requests retried on the survivor"
+        assert all(r.sent < t_inject for r in moved), "stack: a retried request sent after"
+        late = [r.answered - t_inject for r in moved]
+        assert min(late) >= 0.8 and max(late) <= 1.5, f"stack: answered {late} s after the kill"
+        assert of(outcome.events, "error", 0, outcome.end) == [], "stack: a failed answer"
+        baseline = outcome.trial.baseline
+        assert baseline is not None and 20 <= baseline.rps <= 32, "stack: not ~30 req/s"
+        return moved
+
+    def test_the_fault_had_an_impact_and_no_errors(
+        self, outcome: Outcome, moved: list[Retried]
+    ) -> None:
+        m = outcome.fault("kill-one").metrics
+        assert m.recovery == "recovered", m
+        assert m.errors == 0
+
+    def test_detection_is_when_the_retried_requests_were_answered(
+        self, outcome: Outcome, moved: list[Retried]
+    ) -> None:
+        f = outcome.fault("kill-one")
+        expected = moved[0].answered - outcome.at(f.t_inject)
+        assert near(f.metrics.time_to_detect, expected), (f.metrics.time_to_detect, expected)
+
+    def test_recovery_is_when_the_last_retried_request_was_answered(
+        self, outcome: Outcome, moved: list[Retried]
+    ) -> None:
+        f = outcome.fault("kill-one")
+        m = f.metrics
+        expected = moved[-1].answered - outcome.at(f.t_inject)
+        assert near(m.time_to_recover, expected), (m.time_to_recover, expected)
+        assert m.settle == "no_impact"  # the restarted replica did no harm; nor did the tail
+
+    def test_the_promise_is_broken(self, outcome: Outcome, moved: list[Retried]) -> None:
+        """Known precisely: the moment the retried requests were answered, not to within a
+        good request's 1 s (which would make a 500 ms limit inconclusive)."""
+        trial = outcome.trial
+        (check,) = outcome.checks("max_time_to_recover")
+        m = outcome.fault("kill-one").metrics
+        assert m.resolution_recover is not None and m.resolution_recover < 0.2, m
+        assert_verdict(trial, check, "fail")
+        assert_status(trial, rec.Status.FAILED)
 
 
 # --------------------------------------------------------------------------- 6. evidence

@@ -56,8 +56,11 @@ def context(description: str) -> Context:
     return Context(args.host, args.port, args.instance, args.state_dir, log)
 
 
-def serve(ctx: Context, answer: Callable[[str], Answer], **config: Any) -> None:
-    """Serve until SIGTERM/SIGINT; `config` goes into the `start` line of the truth log."""
+def serve(
+    ctx: Context, answer: Callable[[str], Answer], *, with_query: bool = False, **config: Any
+) -> None:
+    """Serve until SIGTERM/SIGINT; `config` goes into the `start` line of the truth log.
+    with_query: `answer` gets the path with its query string (an app that logs each request)."""
     counter = Counter(ctx.log)
 
     class Handler(BaseHTTPRequestHandler):
@@ -68,7 +71,7 @@ def serve(ctx: Context, answer: Callable[[str], Answer], **config: Any) -> None:
             if path in HEALTH:
                 status, why = 200, ""
             else:
-                status, why = answer(path)
+                status, why = answer(self.path if with_query else path)
                 failed = status >= 500
                 counter.count(failed=failed)
                 if failed:

@@ -82,3 +82,26 @@ def served(events: Sequence[Event], since: float, until: float) -> tuple[int, in
             ok += int(e["ok"])
             failed += int(e["failed"])
     return ok, failed
+
+
+@dataclass(frozen=True)
+class Retried:
+    """A request the load balancer moved: accepted by one instance, which never answered it,
+    and answered by another (the retry stack's `accepted` / `answered` lines)."""
+
+    id: str
+    sent: float  # when its customer sent it
+    answered: float  # when another instance answered it
+    by: str
+
+
+def retried(events: Sequence[Event], instance: str) -> list[Retried]:
+    """The requests `instance` accepted and another instance answered, by answer time."""
+    held = {e["id"] for e in events if e["event"] == "accepted" and e["instance"] == instance}
+    done = {e["id"] for e in events if e["event"] == "answered" and e["instance"] == instance}
+    out = [
+        Retried(e["id"], float(e["sent"]), float(e["t"]), e["instance"])
+        for e in events
+        if e["event"] == "answered" and e["id"] in held - done and e["instance"] != instance
+    ]
+    return sorted(out, key=lambda r: r.answered)

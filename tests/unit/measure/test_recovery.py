@@ -247,6 +247,9 @@ def test_requests_in_flight_at_the_fault_made_slow_by_it_are_an_impact() -> None
     assert m.time_to_detect == pytest.approx(9.8025 + 2.0 - 10.0, abs=0.01)  # first to end
     # new requests were served at once (from 10.0 on): back as soon as the impact was seen
     assert m.time_to_recover == pytest.approx(9.8025 + 2.0 - 10.0, abs=0.01)
+    # pinned to the moment it was seen, and known as precisely (not to a good request's 0.2 s)
+    assert m.resolution_recover == pytest.approx(m.resolution_detect)
+    assert m.resolution_recover is not None and m.resolution_recover < 0.01
     # a handful of slow requests among 400 a second is the steady state's own noise
     few = slow(steady(0, 30, latency=0.2), lambda r: 9.97 < r.t < 9.98, 2.0)
     assert measure(few, kill(), end=30).recovery == "no_impact"

@@ -221,3 +221,16 @@ def test_reconciliation_is_in_the_record_whether_asserted_or_not() -> None:
     recon = rec.Reconciliation(acknowledged=10, confirmed=10, counts={"lost_orders": 0})
     trial = verdict(scenario({}), observe(steady(0, 25)), recon)
     assert trial.reconciliation == recon
+
+
+def test_the_requests_still_in_flight_when_the_load_stopped_are_not_a_collapse() -> None:
+    """A stack at 1 s a request: a request is recorded when it ends and the load stops at the
+    trial's end, so the last second holds only the requests that ended before it. Judged, that
+    read as a throughput collapse and the kill 'never' settled (ground-truth stack `retry`)."""
+    records = [r for r in steady(0, 25, rps=30, latency=1.0, users=30) if r.t + 1.0 <= 25]
+    sc = scenario({"max_time_to_recover": "1s"})
+    trial = verdict(sc, observe(records, (kill_at(T0 + 10, T0 + 13),)))
+    f = trial.faults[0].metrics
+    assert f.recovery == "no_impact" and f.settle == "no_impact", f
+    assert f.judged_until is not None and f.judged_until <= 24.0 + 1e-6
+    assert trial.status is rec.Status.PASSED, trial.checks

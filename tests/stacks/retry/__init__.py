@@ -1,0 +1,1 @@
+"""The retry ground-truth stack (tests/stacks/README.md)."""
