@@ -5,13 +5,15 @@ figures behind the overhead goal that a throughput ratio cannot resolve here.
   (the 10 % quantile), its peak, and how far the two cores' counts move together.
 - **probe calls**: the CPU (of the calling thread) of one health-probe request sent every 50 ms,
   as the probe sends, through a `requests` session, urllib3's pool and `PooledClient`, side by
-  side in rounds; and of one LB poll every 25 ms. Against bench/target.py's HAProxy.
+  side in rounds; and of one LB poll every 25 ms and back to back, on the LB probe's kept
+  connection and on a connection of its own, side by side. Against bench/target.py's HAProxy.
 - **record stream**: encoding a request record (the load process's hot path) and decoding a
   batch of them (the harness's reader thread), per record (wall time of a tight loop).
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import statistics
@@ -21,14 +23,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import urllib3
 
 from bench._common import spread
-from bench.target import haproxy_ok
+from bench.target import Target, haproxy_ok
 from harness.httpcall.network import local_session
 from harness.httpcall.send import PooledClient, send
 from harness.httpcall.spec import RequestSpec
-from harness.lb.haproxy_runtime import HAProxyRuntime
+from harness.lb.haproxy_runtime import HAProxyRuntime, RuntimeSession
 from harness.load import wire
 
 SLICE = 0.25
@@ -79,16 +82,29 @@ def cpu_noise(seconds: float) -> dict[str, Any]:
     return out
 
 
-def _paced(fn: Callable[[], object], every: float, calls: int) -> float:
+def _paced(
+    fn: Callable[[], object],
+    every: float,
+    calls: int,
+    clock: Callable[[], float] = time.thread_time,
+) -> float:
     """Mean CPU microseconds of `fn` called once every `every` seconds (caches cold, as a
     probe's thread finds them)."""
     total = 0.0
     for _ in range(calls):
         time.sleep(every)
-        c = time.thread_time()
+        c = clock()
         fn()
-        total += time.thread_time() - c
+        total += clock() - c
     return total / calls * 1e6
+
+
+def _hot(fn: Callable[[], object], calls: int) -> float:
+    """Mean CPU microseconds (this process) of `fn` called back to back."""
+    c = time.process_time()
+    for _ in range(calls):
+        fn()
+    return (time.process_time() - c) / calls * 1e6
 
 
 def probe_calls(work: Path, *, rounds: int) -> dict[str, Any]:
@@ -97,32 +113,65 @@ def probe_calls(work: Path, *, rounds: int) -> dict[str, Any]:
         spec = RequestSpec(path="/healthz", timeout=1.0, status="<500")
         session, client = local_session(), PooledClient(url)
         pool = urllib3.connection_from_url(url, maxsize=1, retries=False)
-        runtime = HAProxyRuntime(target.runtime)
         senders: dict[str, Callable[[], object]] = {
             "requests": lambda: send(session, spec, url),
             "urllib3": lambda: pool.urlopen("GET", "/healthz", redirect=False).data,
             "pooled_client": lambda: client.send(spec, url),
         }
         health: dict[str, list[float]] = {k: [] for k in senders}
-        lb: list[float] = []
         for r in range(rounds):
             order = list(senders) if r % 2 == 0 else list(reversed(senders))
             for name in order:
                 health[name].append(_paced(senders[name], 0.05, 40))
-            lb.append(_paced(lambda: runtime.servers(target.backend), 0.025, 80))
-        c = time.thread_time()
-        for _ in range(300):
-            runtime.servers(target.backend)
-        lb_hot = (time.thread_time() - c) / 300
         session.close()
         client.close()
         pool.close()
+        lb = lb_polls(target, rounds=rounds, polls=80, hot_polls=800)
     return {
         "health_probe_cpu_us": {k: spread(v) for k, v in health.items()},
-        "lb_poll_cpu_us": spread(lb),
-        "lb_poll_hot_us": lb_hot * 1e6,
+        **lb,
         "rounds": rounds,
     }
+
+
+def lb_polls(
+    target: Target, *, rounds: int, polls: int, hot_polls: int, every: float = 0.025
+) -> dict[str, Any]:
+    """The LB probe's poll (`servers(backend)`, one `show stat B 4 -1`) on the probe's kept
+    connection (RuntimeSession, as LbProbe polls) and on a connection of its own (one-shot
+    command(), as the probe polled before, as faults and `status` still ask), side by side in
+    alternating rounds: this process's CPU a poll, `polls` sent every `every` seconds (caches
+    cold, as the probe's thread finds them) and `hot_polls` back to back; and HAProxy's CPU a
+    poll back to back (what the target spends answering: its clock ticks are 10 ms, so over
+    all the rounds' polls together)."""
+    proc = next(p for p in psutil.Process().children() if p.name() == "haproxy")
+    kept = RuntimeSession(target.runtime, timeout=0.5)  # as LbProbe makes it
+    ways: dict[str, HAProxyRuntime] = {"kept": kept, "oneshot": HAProxyRuntime(target.runtime)}
+    paced: dict[str, list[float]] = {k: [] for k in ways}
+    hot: dict[str, list[float]] = {k: [] for k in ways}
+    theirs = dict.fromkeys(ways, 0.0)
+    for r in range(rounds):
+        for name in list(ways) if r % 2 == 0 else list(reversed(ways)):
+            poll = functools.partial(ways[name].servers, target.backend)
+            paced[name].append(_paced(poll, every, polls, clock=time.process_time))
+            before = _cpu(proc)
+            hot[name].append(_hot(poll, hot_polls))
+            theirs[name] += _cpu(proc) - before
+    kept.close()
+    return {
+        "lb_poll_cpu_us": spread(paced["kept"]),
+        "lb_poll_hot_us": statistics.median(hot["kept"]),
+        "lb_poll_oneshot_cpu_us": spread(paced["oneshot"]),
+        "lb_poll_oneshot_hot_us": statistics.median(hot["oneshot"]),
+        "lb_poll_haproxy_us": {k: v / (rounds * hot_polls) * 1e6 for k, v in theirs.items()},
+        "lb_poll_rounds_us": paced,
+        "lb_polls": {"paced": polls, "hot": hot_polls, "every_s": every},
+    }
+
+
+def _cpu(proc: psutil.Process) -> float:
+    t = proc.cpu_times()
+    return t.user + t.system
 
 
 def record_stream() -> dict[str, Any]:

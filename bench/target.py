@@ -17,7 +17,7 @@ from pathlib import Path
 CONFIG = """\
 global
     maxconn 4000
-    stats socket {socket} mode 600 level admin
+    stats socket {socket} mode 600 level admin{tcp_socket}
 
 defaults
     mode http
@@ -40,6 +40,7 @@ class Target:
     url: str  # http://127.0.0.1:PORT
     runtime: str  # unix:PATH of the stats socket, for LbProbe
     backend: str
+    runtime_tcp: str | None = None  # tcp:127.0.0.1:PORT when asked for (runtime_port)
 
 
 def _free_port() -> int:
@@ -49,14 +50,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def haproxy_ok(work: Path) -> Iterator[Target]:
-    """HAProxy on a free loopback port in its own session; killed on the way out."""
+def haproxy_ok(work: Path, *, runtime_port: int | None = None) -> Iterator[Target]:
+    """HAProxy on a free loopback port in its own session; killed on the way out. Its stats
+    socket is work/haproxy-ok.sock (the same again for the same `work`), and also TCP on
+    127.0.0.1:`runtime_port` when given, as a Compose stack publishes it."""
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     work.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     sock = work / "haproxy-ok.sock"
     cfg = work / "haproxy-ok.cfg"
-    cfg.write_text(CONFIG.format(port=port, socket=sock))
+    tcp = (
+        ""
+        if runtime_port is None
+        else f"\n    stats socket ipv4@127.0.0.1:{runtime_port} level admin"
+    )
+    cfg.write_text(CONFIG.format(port=port, socket=sock, tcp_socket=tcp))
     with (work / "haproxy-ok.log").open("ab") as log:
         proc = subprocess.Popen(
             [haproxy, "-db", "-f", str(cfg)],
@@ -76,7 +84,12 @@ def haproxy_ok(work: Path) -> Iterator[Target]:
                     where = work / "haproxy-ok.log"
                     raise RuntimeError(f"HAProxy did not start; see {where}") from e
                 time.sleep(0.05)
-        yield Target(url=f"http://127.0.0.1:{port}", runtime=f"unix:{sock}", backend="idle")
+        yield Target(
+            url=f"http://127.0.0.1:{port}",
+            runtime=f"unix:{sock}",
+            backend="idle",
+            runtime_tcp=None if runtime_port is None else f"tcp:127.0.0.1:{runtime_port}",
+        )
     finally:
         proc.kill()
         proc.wait(5)

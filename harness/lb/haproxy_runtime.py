@@ -1,7 +1,8 @@
 """HAProxy's runtime API (the stats socket): the load balancer's own view of each server.
 
 Address forms: "unix:/path/to/socket" (local platform) or "tcp:127.0.0.1:9999" (Compose).
-Every call has a deadline.
+Every call has a deadline. HAProxyRuntime opens a connection per command; RuntimeSession keeps
+one, for the LB probe's 40 polls a second.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ import csv
 import functools
 import io
 import socket
+import threading
+import time
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
 
 from harness.errors import StackError
 
@@ -57,11 +62,14 @@ class HAProxyRuntime:
                 while chunk := sock.recv(65536):
                     chunks.append(chunk)
         except OSError as e:
-            raise StackError(
-                f"HAProxy runtime API at {self.address} did not answer `{line}`: {e}",
-                hint="is the stack up? `shopchaos status`",
-            ) from e
+            raise self._unanswered(line, e) from e
         return b"".join(chunks).decode("utf-8", errors="replace")
+
+    def _unanswered(self, line: str, e: OSError) -> StackError:
+        return StackError(
+            f"HAProxy runtime API at {self.address} did not answer `{line}`: {e}",
+            hint="is the stack up? `shopchaos status`",
+        )
 
     def _connect(self) -> socket.socket:
         if self._kind == "tcp":
@@ -94,6 +102,113 @@ class HAProxyRuntime:
             raise StackError(
                 f"HAProxy refused `set server {backend}/{server} state {state}`: {answer}"
             )
+
+
+class RuntimeSession(HAProxyRuntime):
+    r"""The runtime API over one kept connection in HAProxy's interactive mode (`prompt`), for
+    the LB probe's 40 polls a second. Side by side in one process (bench.costs.lb_polls, 20
+    alternating rounds, 2026-12-01), a poll sent every 25 ms cost 85 us of CPU here against
+    130 us with a connection each (command()), 20 against 36 us back to back, and HAProxy,
+    which serves the load under test, 16 against 36 us (no accept, no new CLI session).
+
+    Framing (HAProxy 2.6.12, unix and tcp sockets, read byte by byte; management.txt,
+    "interactive mode"): `prompt` is answered `\n> `; after it each answer is exactly what a
+    connection of its own gets (the output, then the empty line that ends it) followed by the
+    prompt `> `. HAProxy never puts an empty line inside an answer, so an answer is whole when
+    the bytes read are `\n> ` (nothing to say, e.g. `set server` accepted) or end in
+    `\n\n> `; one line is one command (no newline inside it).
+
+    A try of a command (with the connection and `prompt` when there is none) has `timeout`
+    seconds in all, every read included. The connection is dropped on any error, so an answer
+    cut short or late is never read as a whole one, nor as the start of the next. When HAProxy
+    closed a kept connection since the last command (a restart, a killed HAProxy, `stats
+    timeout`: a broken pipe or the end of the stream, at once), the command is tried once more
+    on a new connection; otherwise, and when that fails too, the error is command()'s
+    StackError (a late answer is not waited for twice). A connection is kept `max_age` seconds
+    at most (one poll in 40 pays a connection, in the figures above): after a reload (`-sf`,
+    or USR2 to a master-worker's master; 2.6.12) the old process keeps answering on the
+    connections it has (`Stopping: 1`, the server rows it had) and cannot exit while they are
+    busy, so the probe would read it, and keep it alive, forever. A lock serialises threads.
+    """
+
+    def __init__(self, address: str, *, timeout: float = 1.0, max_age: float = 1.0) -> None:
+        super().__init__(address, timeout=timeout)
+        self.max_age = max_age
+        self._sock: socket.socket | None = None
+        self._opened = 0.0
+        self._lock = threading.Lock()
+
+    def command(self, line: str) -> str:
+        """Send one command on the kept connection; return HAProxy's whole answer, the same
+        text a connection of its own gets."""
+        if "\n" in line:
+            raise ValueError(f"one command, one line: {line!r}")
+        request = line.encode() + b"\n"
+        with self._lock:
+            if self._sock is not None and time.monotonic() - self._opened > self.max_age:
+                self._drop()
+            while True:  # twice at most: after _drop() there is no kept connection
+                kept = self._sock is not None
+                try:
+                    return self._ask(request).decode("utf-8", errors="replace")
+                except OSError as e:
+                    self._drop()
+                    if not (kept and isinstance(e, ConnectionError)):
+                        raise self._unanswered(line, e) from e
+                except BaseException:  # e.g. Ctrl-C mid-answer: the rest is not the next answer
+                    self._drop()
+                    raise
+
+    def _ask(self, request: bytes) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        if self._sock is None:
+            self._sock, self._opened = self._connect(), time.monotonic()
+            if (said := _exchange(self._sock, b"prompt\n", deadline)) != b"\n":
+                raise OSError(f"`prompt` was answered {said[:80]!r}, not with a prompt")
+        return _exchange(self._sock, request, deadline)
+
+    def _drop(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def close(self) -> None:
+        """Close the connection (a later command opens another)."""
+        with self._lock:
+            self._drop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class _Closed(ConnectionError):
+    """HAProxy closed the connection before the end of its answer."""
+
+
+def _exchange(sock: socket.socket, request: bytes, deadline: float) -> bytes:
+    """Send one command line in interactive mode; its answer without the prompt, once whole."""
+    sock.settimeout(_left(deadline))
+    sock.sendall(request)
+    got = b""
+    while not (got.endswith(b"\n\n> ") or got == b"\n> "):
+        sock.settimeout(_left(deadline))
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise _Closed(f"connection closed after {len(got)} bytes of the answer")
+        got += chunk
+    return got[:-2]
+
+
+def _left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    return left
 
 
 def parse_show_stat(text: str, backend: str | None = None) -> list[ServerState]:
