@@ -136,8 +136,9 @@ def _slow(v: TrialView) -> Figures:
 def _retry(v: TrialView) -> Figures:
     """The kill whose in-flight requests HAProxy retried: no errors, an impact only in the
     requests started before it; the truth is when the survivor answered them."""
-    moved = retried(v.events, "retry-2")
-    t_inject = v.at(v.fault("kill-one")["t_inject"])
+    f = v.fault("kill-one")
+    t_inject = v.at(f["t_inject"])
+    moved = retried(v.events, "retry-2", v.at(f["t_apply_called"]) or v.end, v.end)
     first = moved[0].answered if moved else None
     last = moved[-1].answered if moved else None
     return {

@@ -449,7 +449,7 @@ class TestRetry:
     def moved(cls, outcome: Outcome) -> list[Retried]:
         f = outcome.fault("kill-one")
         t_inject = outcome.at(f.t_inject)
-        moved = retried(outcome.events, "retry-2")
+        moved = retried(outcome.events, "retry-2", outcome.at(f.t_apply_called), outcome.end)
         assert len(moved) >= 5, f"stack: {len(moved)} requests retried on the survivor"
         assert all(r.sent < t_inject for r in moved), "stack: a retried request sent after"
         late = [r.answered - t_inject for r in moved]

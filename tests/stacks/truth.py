@@ -95,13 +95,19 @@ class Retried:
     by: str
 
 
-def retried(events: Sequence[Event], instance: str) -> list[Retried]:
-    """The requests `instance` accepted and another instance answered, by answer time."""
+def retried(
+    events: Sequence[Event], instance: str, since: float = 0.0, until: float = float("inf")
+) -> list[Retried]:
+    """The requests `instance` accepted and another instance answered in [since, until], by
+    answer time (a stack that stays up for several trials logs them all)."""
     held = {e["id"] for e in events if e["event"] == "accepted" and e["instance"] == instance}
     done = {e["id"] for e in events if e["event"] == "answered" and e["instance"] == instance}
     out = [
         Retried(e["id"], float(e["sent"]), float(e["t"]), e["instance"])
         for e in events
-        if e["event"] == "answered" and e["id"] in held - done and e["instance"] != instance
+        if e["event"] == "answered"
+        and e["id"] in held - done
+        and e["instance"] != instance
+        and since <= float(e["t"]) <= until
     ]
     return sorted(out, key=lambda r: r.answered)
