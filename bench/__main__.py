@@ -194,7 +194,8 @@ def merged(before: dict[str, Any], run: dict[str, Any], chosen: set[str]) -> dic
     earlier = before.get("runs") or [
         {"steps": [n for n in NAMES if n in before], "command": before["command"]}
     ]
-    runs = [r for r in earlier if set(r["steps"]) - chosen]
+    kept = [{**r, "steps": [n for n in r["steps"] if n not in chosen]} for r in earlier]
+    runs = [r for r in kept if r["steps"]]  # each run names only the steps still its own
     runs.append({"steps": steps, "command": f"{run['command']}, {run['started']}"})
     out["runs"] = runs
     first, *later = runs

@@ -44,6 +44,26 @@ def test_a_failed_step_is_recorded_and_the_others_still_count() -> None:
     assert "| truth | **failed**: RuntimeError: the stack did not come up | | |" in table
 
 
+def test_a_later_only_run_takes_its_steps_from_the_earlier_runs_names() -> None:
+    """latest.json named `truth` twice: in a `--only costs,scaling,truth` run and in the
+    `--only truth` run that replaced its figures."""
+    before = {"command": "python -m bench", "started": "06:30", "truth": {}, "chain": {}}
+    first = merged(
+        before,
+        {"command": "python -m bench --only scaling,truth", "started": "10:47", "truth": {}},
+        {"scaling", "truth"},
+    )
+    got = merged(
+        first,
+        {"command": "python -m bench --only truth", "started": "11:37", "truth": {}},
+        {"truth"},
+    )
+    assert got["command"] == (
+        "python -m bench (scaling: python -m bench --only scaling,truth, 10:47) "
+        "(truth: python -m bench --only truth, 11:37)"
+    )
+
+
 def test_an_only_run_replaces_its_steps_in_the_full_run_and_says_so() -> None:
     """A `--only scaling` run once overwrote latest.json's twenty minutes of figures."""
     before = {
