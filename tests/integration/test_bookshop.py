@@ -67,13 +67,23 @@ def test_a_paused_storefront_tree_is_taken_out(bookshop: LocalPlatform, tmp_path
 
 
 def test_paygate_down_fails_checkouts_only(bookshop: LocalPlatform, tmp_path: Path) -> None:
+    """Checkouts fail while PayGate is down, browsing does not. A charge PayGate captured
+    while the fault cut its reply is an orphan charge (the order failed): a race at the
+    fault's edge the Bookshop really has (CI, 2026-12-01: 1 orphan charge in 95 charges, in
+    one run of many). When it happens the scenario's `orphan_charges: 0` promise is broken and
+    the verdict must say so; when it does not, everything passes."""
     trial = run_scenario(bookshop, "paygate-down", tmp_path)
     by_name = {s.name: s for s in trial.by_request}
     assert by_name["POST /checkout"].failures > 0  # the payment failures reach checkout
     assert by_name["GET /books"].failures == 0
     r = trial.reconciliation
-    assert r is not None and r.counts["orphan_charges"] == 0 and r.confirmed < r.orders
-    assert trial.status is rec.Status.PASSED, [c for c in trial.checks if c.verdict == "fail"]
+    assert r is not None and r.confirmed < r.orders
+    orphans = r.counts["orphan_charges"]
+    assert orphans <= 2, r  # only replies cut at the fault's edges, not a systematic loss
+    (check,) = [c for c in trial.checks if c.name == "orphan_charges"]
+    assert check.verdict == ("fail" if orphans else "pass"), check
+    expected = rec.Status.FAILED if orphans else rec.Status.PASSED
+    assert trial.status is expected, [c for c in trial.checks if c.verdict == "fail"]
 
 
 def test_the_mapping_is_checked_against_the_live_tables(bookshop: LocalPlatform) -> None:
