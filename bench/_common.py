@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from harness.lb.haproxy_runtime import HAProxyRuntime
 from harness.platforms.base import StackOptions
 from harness.platforms.local import LocalPlatform
@@ -178,3 +180,15 @@ def load_rate(
     total = next(s for s in load.states if s.what == "total")
     stopped = next(s for s in load.states if s.what == "stopped")
     return float(total.value or 0) / (stopped.t - started)
+
+
+def cpu_seconds(procs: Sequence[psutil.Process]) -> float:
+    """CPU seconds (user + system) the processes have used so far; one gone counts nothing."""
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            continue
+    return total

@@ -26,7 +26,7 @@ from typing import Any
 import psutil
 import urllib3
 
-from bench._common import spread
+from bench._common import cpu_seconds, spread
 from bench.target import Target, haproxy_ok
 from harness.httpcall.network import local_session
 from harness.httpcall.send import PooledClient, send
@@ -154,9 +154,9 @@ def lb_polls(
         for name in list(ways) if r % 2 == 0 else list(reversed(ways)):
             poll = functools.partial(ways[name].servers, target.backend)
             paced[name].append(_paced(poll, every, polls, clock=time.process_time))
-            before = _cpu(proc)
+            before = cpu_seconds([proc])
             hot[name].append(_hot(poll, hot_polls))
-            theirs[name] += _cpu(proc) - before
+            theirs[name] += cpu_seconds([proc]) - before
     kept.close()
     return {
         "lb_poll_cpu_us": spread(paced["kept"]),
@@ -167,11 +167,6 @@ def lb_polls(
         "lb_poll_rounds_us": paced,
         "lb_polls": {"paced": polls, "hot": hot_polls, "every_s": every},
     }
-
-
-def _cpu(proc: psutil.Process) -> float:
-    t = proc.cpu_times()
-    return t.user + t.system
 
 
 def record_stream() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from bench._common import floor_ratio, spread
+from bench._common import cpu_seconds, floor_ratio, spread
 from bench.target import Target, haproxy_ok
 from harness.events import NO_EVENTS
 from harness.lb.haproxy_runtime import HAProxyRuntime
@@ -94,25 +94,14 @@ def steady_rate(target: Target, work: Path, *, workers: int, seconds: float) -> 
         t0 = load.start()
         procs = [psutil.Process(pid) for pid in load.pids]
         time.sleep(WARM)
-        cpu0, wall0 = _cpu(procs), time.monotonic()
+        cpu0, wall0 = cpu_seconds(procs), time.monotonic()
         time.sleep(max(0.5, seconds - WARM))
-        cpu1, wall1 = _cpu(procs), time.monotonic()
+        cpu1, wall1 = cpu_seconds(procs), time.monotonic()
     finally:
         load.stop()
     window = (t0 + WARM, t0 + seconds)
     counted = sum(1 for r in load.snapshot() if window[0] <= r.t < window[1])
     return counted / (window[1] - window[0]), (cpu1 - cpu0) / (wall1 - wall0)
-
-
-def _cpu(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            continue
-    return total
 
 
 PARTS = ("record", "probes")  # what the harness does to a load: its stream, its probes
@@ -230,9 +219,9 @@ def _window(
         p.start()
     try:
         time.sleep(settle)
-        served0, cpu0, mine0, wall0 = _served(runtime), _cpu(procs), _cpu([me]), time.time()
+        served0, cpu0, mine0, wall0 = _mark(runtime, procs, me)
         time.sleep(seconds - settle)
-        served1, cpu1, mine1, wall1 = _served(runtime), _cpu(procs), _cpu([me]), time.time()
+        served1, cpu1, mine1, wall1 = _mark(runtime, procs, me)
     finally:
         for p in probes:
             p.stop()
@@ -245,6 +234,13 @@ def _window(
         (cpu1 - cpu0) / max(count, 1) * 1e6,
         (mine1 - mine0) / (wall1 - wall0),
     )
+
+
+def _mark(
+    runtime: HAProxyRuntime, procs: list[psutil.Process], me: psutil.Process
+) -> tuple[int, float, float, float]:
+    """Requests served, the load's CPU seconds, this process's, and the time, now."""
+    return _served(runtime), cpu_seconds(procs), cpu_seconds([me]), time.time()
 
 
 def _served(runtime: HAProxyRuntime) -> int:

@@ -6,7 +6,7 @@ LbProbe: the load balancer's runtime API every 25 ms; records each server's stat
 HostProbe: every 0.5 s, the host's CPU and load, the load process's CPU, and how late the
 probe itself woke (a starved machine cannot measure: docs/metrics.md, evidence).
 (At 100 ms, `make bench` measured its "marked down" 77 ms off a 20 ms poller; the target is
-50 ms. A `show stat` on the probe's kept connection costs about 85 us of CPU.)
+50 ms. A `show stat` on the probe's kept connection costs about 75 us of CPU paced.)
 Both are threads that stop when asked, and every call has a timeout.
 """
 
@@ -71,9 +71,10 @@ class Poller:
 
 class LbProbe(Poller):
     """HAProxy's view of `backend`'s servers every 25 ms, on one connection kept for the
-    probe's life (RuntimeSession, closed in stop()): 85 us of CPU a poll against 130 us with a
-    connection each, and HAProxy's 16 us against 36 back to back (bench.costs.lb_polls,
-    2026-12-01)."""
+    probe's life (RuntimeSession, closed in stop()). What that saves is mostly HAProxy's work,
+    which serves the load under test: 19 us a poll against 44 us with a connection each; the
+    probe's own CPU a paced poll is mostly a cold start, 75 against 79 us (`python -m bench
+    --only costs`, 2026-12-01 10:48, steady CPU; 85 against 130 us on a bursting one)."""
 
     def __init__(self, address: str, backend: str, *, interval: float = 0.025) -> None:
         super().__init__(interval, "lb-probe")

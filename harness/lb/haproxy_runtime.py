@@ -106,10 +106,11 @@ class HAProxyRuntime:
 
 class RuntimeSession(HAProxyRuntime):
     r"""The runtime API over one kept connection in HAProxy's interactive mode (`prompt`), for
-    the LB probe's 40 polls a second. Side by side in one process (bench.costs.lb_polls, 20
-    alternating rounds, 2026-12-01), a poll sent every 25 ms cost 85 us of CPU here against
-    130 us with a connection each (command()), 20 against 36 us back to back, and HAProxy,
-    which serves the load under test, 16 against 36 us (no accept, no new CLI session).
+    the LB probe's 40 polls a second. Side by side against a connection each (command();
+    bench.costs.lb_polls, `python -m bench --only costs`, 2026-12-01 10:48, steady CPU):
+    HAProxy, which serves the load under test, spends 19 against 44 us a poll (no accept, no
+    new CLI session); this side 13 against 35 us back to back, but 75 against 79 us a poll sent
+    every 25 ms, which is mostly a cold start (85 against 130 us on a bursting CPU that morning).
 
     Framing (HAProxy 2.6.12, unix and tcp sockets, read byte by byte; management.txt,
     "interactive mode"): `prompt` is answered `\n> `; after it each answer is exactly what a
