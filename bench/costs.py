@@ -7,8 +7,9 @@ figures behind the overhead goal that a throughput ratio cannot resolve here.
   as the probe sends, through a `requests` session, urllib3's pool and `PooledClient`, side by
   side in rounds; and of one LB poll every 25 ms and back to back, on the LB probe's kept
   connection and on a connection of its own, side by side. Against bench/target.py's HAProxy.
-- **record stream**: encoding a request record (the load process's hot path) and decoding a
-  batch of them (the harness's reader thread), per record (wall time of a tight loop).
+- **record stream**: per record, what the load process spends to write it (the request
+  listener's row, then its share of the flush's batch) and the harness's reader thread to decode
+  it, against a line a request as before (wall time of tight loops).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from harness.httpcall.network import local_session
 from harness.httpcall.send import PooledClient, send
 from harness.httpcall.spec import RequestSpec
 from harness.lb.haproxy_runtime import HAProxyRuntime, RuntimeSession
-from harness.load import wire
+from harness.load import batch, wire
 
 SLICE = 0.25
 
@@ -169,17 +170,36 @@ def lb_polls(
     }
 
 
-def record_stream() -> dict[str, Any]:
+def record_stream(per_flush: int = 550) -> dict[str, Any]:
+    """Per record, the stream as the load process writes it (a batch a flush: the listener's
+    row, then the flush's encoding) and as it wrote it before (a line a request), and the
+    harness's decoding of each; `per_flush`: what 50 ms of the stream holds at 11,000 req/s."""
     t = time.time()
+    rows: list[Any] = []
     n = 100_000
-    name = wire.json_name("GET /products")  # the load process encodes each name once
-    encode = timeit.timeit(lambda: wire.request_line(t, 1.234, name, 200, None, 7), number=n)
+
+    def keep() -> None:  # what Recorder.record does a request
+        rows.extend((t, 1.234, "GET", "/products", 200, None, {"user": 7}))
+        if len(rows) >= per_flush * batch.ROW_FIELDS:
+            rows.clear()
+
+    listener = timeit.timeit(keep, number=n) / n
+    row = (t, 1.234, "GET", "/products", 200, None)
+    flush = [v for i in range(per_flush) for v in (*row, {"user": i})]
+    encode = timeit.timeit(lambda: batch.encode(flush), number=200) / 200 / per_flush
+    line = [batch.encode(flush).encode()]
+    decode = timeit.timeit(lambda: wire.decode_lines(line), number=200) / 200 / per_flush
+    name = wire.json_name("GET /products")  # the line encoder had each name encoded once
+    line_encode = timeit.timeit(lambda: wire.request_line(t, 1.234, name, 200, None, 7), number=n)
     lines = [
         wire.encode_request_fields(t + i, 0.001234, "GET /products", 200, None, i).encode()
-        for i in range(150)  # what 50 ms of the stream holds at 3,000 req/s
+        for i in range(per_flush)
     ]
-    decode = timeit.timeit(lambda: wire.decode_lines(lines), number=1000)
+    line_decode = timeit.timeit(lambda: wire.decode_lines(lines), number=200) / 200 / per_flush
     return {
-        "encode_us_per_record": encode / n * 1e6,
-        "decode_us_per_record": decode / 1000 / len(lines) * 1e6,
+        "encode_us_per_record": (listener + encode) * 1e6,
+        "listener_us_per_record": listener * 1e6,
+        "decode_us_per_record": decode * 1e6,
+        "line_encode_us_per_record": line_encode / n * 1e6,
+        "line_decode_us_per_record": line_decode * 1e6,
     }

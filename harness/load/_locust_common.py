@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import ipaddress
-import json
 import sys
 import time
 import traceback
@@ -22,7 +21,7 @@ from gevent.fileobject import FileObjectPosix
 from locust import between
 from locust.env import Environment
 
-from harness.load import ledger, wire
+from harness.load import batch, ledger, wire
 from harness.load.lag import TICK, LagMeter
 
 FLUSH_EVERY = 0.05  # seconds between writes of the stream
@@ -30,16 +29,25 @@ FLUSH_EVERY = 0.05  # seconds between writes of the stream
 
 class Output:
     """Buffered, cooperative writes of wire lines, flushed every 50 ms: to stdout (the harness's
-    pipe) by default, or to `send` (a remote worker's Locust messages)."""
+    pipe) by default, or to `send` (a remote worker's Locust messages). A flush first asks each
+    `source` for its line (the recorder's batch), so what was recorded before a state was put
+    is written before it."""
 
     def __init__(self, send: Callable[[list[str]], None] | None = None) -> None:
         self._send = send or _stdout_writer()
         self._buf: list[str] = []
+        self._sources: list[Callable[[], str | None]] = []
 
     def put(self, line: str) -> None:
         self._buf.append(line)
 
+    def add_source(self, source: Callable[[], str | None]) -> None:
+        self._sources.append(source)
+
     def flush(self) -> None:
+        first = [line for line in (source() for source in self._sources) if line is not None]
+        if first:
+            self._buf[:0] = first
         if self._buf:
             lines, self._buf = self._buf, []
             self._send(lines)
@@ -98,9 +106,10 @@ def configure(classes: list[Any], cfg: dict[str, Any]) -> list[Any]:
 
 
 class Recorder:
-    """Turns Locust's request events into wire records; calls `on_limit` at `max_requests`.
-    Called once per request in the load process, so it does as little as it can: each request
-    name is encoded once (`_names`) and the line goes straight onto the output's buffer."""
+    """Keeps Locust's request events for the harness; calls `on_limit` at `max_requests`.
+    `record` runs once a request in the load process and costs the load what it spends, so it
+    only puts Locust's values, as they come, at the end of one flat list; the output's flush
+    turns them into one batch line (harness/load/batch.py). `record` is the listener."""
 
     def __init__(
         self, out: Output, max_requests: int, on_limit: Callable[[], Any], limit_state: str
@@ -110,30 +119,30 @@ class Recorder:
         self.on_limit = on_limit
         self.limit_state = limit_state
         self.count = 0
-        self._names: dict[tuple[str, str], str] = {}
+        self._rows: list[Any] = []  # batch.Row after batch.Row, end to end
+        self._extend = self._rows.extend
+        out.add_source(self.batch)
 
-    def __call__(
+    def record(
         self,
         request_type: str,
         name: str,
         response_time: float,
         response: Any = None,
-        context: dict[str, Any] | None = None,
+        context: Any = None,
         exception: BaseException | None = None,
         start_time: float | None = None,
         **_: Any,
     ) -> None:
-        name_json = self._names.get((request_type, name))
-        if name_json is None:
-            name_json = self._name(request_type, name)
-        self.out.put(
-            wire.request_line(
-                time.time() - response_time / 1000 if start_time is None else start_time,
+        self._extend(
+            (
+                start_time or time.time() - response_time / 1000,
                 response_time,
-                name_json,
-                getattr(response, "status_code", 0) or 0,
-                None if exception is None else f"{type(exception).__name__}: {exception}"[:200],
-                context.get("user", 0) if context else 0,
+                request_type,
+                name,
+                getattr(response, "status_code", 0),
+                exception,
+                context,
             )
         )
         self.count += 1
@@ -141,12 +150,18 @@ class Recorder:
             self.out.put(wire.encode_state(self.limit_state, time.time(), self.count))
             gevent.spawn(self.on_limit)
 
-    def _name(self, request_type: str, name: str) -> str:
-        """The record's name as JSON: Locust's name, prefixed by the method when it is not."""
-        encoded = json.dumps(name if name.startswith(request_type) else f"{request_type} {name}")
-        if len(self._names) < wire.NAMES_MAX:
-            self._names[(request_type, name)] = encoded
-        return encoded
+    def batch(self) -> str | None:
+        """The rows kept since the last flush, as one batch line (None: there are none)."""
+        if not self._rows:
+            return None
+        rows = self._rows[:]
+        self._rows.clear()  # the same list: `_extend` is bound to it
+        try:
+            return batch.encode(rows)
+        except (TypeError, ValueError, OverflowError, AttributeError):  # a team's own client's
+            rows, dropped = batch.whole(rows)
+            sys.stderr.write(f"{dropped} request event(s) with no usable start, duration, name\n")
+            return batch.encode(rows) if rows else None
 
 
 class Counter:

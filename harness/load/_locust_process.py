@@ -65,9 +65,9 @@ class Recording:
 
     def set(self, on: bool) -> None:
         if on and not self.on:
-            self.env.events.request.add_listener(self.recorder)
+            self.env.events.request.add_listener(self.recorder.record)
         elif self.on and not on:
-            self.env.events.request.remove_listener(self.recorder)
+            self.env.events.request.remove_listener(self.recorder.record)
         self.on = on
 
     def cap_while_off(self) -> None:

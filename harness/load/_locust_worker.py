@@ -111,10 +111,12 @@ class Worker:
         ledger.number_users_from(index * p.USERS_PER_WORKER + 1)
         limit = wire.worker_state("limit", index)
         if cfg.get("record", True):
-            self.counter = Recorder(self.out, int(cfg["max_requests"]), self.runner.quit, limit)
+            recorder = Recorder(self.out, int(cfg["max_requests"]), self.runner.quit, limit)
+            self.counter = recorder
+            self.env.events.request.add_listener(recorder.record)
         else:
             self.counter = Counter()
-        self.env.events.request.add_listener(self.counter)
+            self.env.events.request.add_listener(self.counter)
         report_user_errors(self.env)
         ledger.install(lambda entry: self.out.put(wire.encode_ledger(entry)))
         gevent.spawn(self.out.pump)

@@ -1,7 +1,10 @@
 """What the load process tells the harness, one JSON array per line on its stdout.
 
-["r", t_us, duration_us, name, status, error, user]    a request (RequestRecord); its times in
-                                                        whole microseconds (cheaper to write)
+["b", n, names, errors, data]                          n requests in columns (load/batch.py):
+                                                        what a load process writes every flush
+["r", t_us, duration_us, name, status, error, user]    one request (RequestRecord), its times in
+                                                        whole microseconds: the form before
+                                                        batches, still read from older workers
 ["l", event, t, key, order_id, status, user, detail]    a client-side ledger entry
 ["s", what, t, value]                                   a state change: started, users, stopped,
                                                         lag (p99 event-loop lag of the last second)
@@ -19,6 +22,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from harness.load import batch
 from harness.measure.timeline import RequestRecord
 
 LedgerKind = Literal["attempt", "ack", "fail"]
@@ -72,10 +76,10 @@ def encode_request_fields(
 def request_line(
     t: float, duration_ms: float, name_json: str, status: int, error: str | None, user: int
 ) -> str:
-    """The load process's hot path (Recorder): the request's line from what Locust's request
-    event gives (start in seconds, duration in milliseconds) and its name already as JSON, several
-    times cheaper than json.dumps (bench/costs.py measures it, bench/scaling.py what recording
-    costs the load). Times go as integer microseconds: cheaper to format than two floats."""
+    """One request's line from what Locust's request event gives (start in seconds, duration in
+    milliseconds) and its name already as JSON, several times cheaper than json.dumps. Times go
+    as integer microseconds: cheaper to format than two floats. Load processes now write
+    batches (batch.py); bench/costs.py compares the two."""
     err = "null" if error is None else json.dumps(error)
     t_us, duration_us = int(t * 1e6 + 0.5), int(duration_ms * 1e3 + 0.5)
     return f'["r",{t_us},{duration_us},{name_json},{int(status)},{err},{user}]'
@@ -113,7 +117,9 @@ _TIME_FIELD = {"r": 1, "l": 2, "s": 2}  # where each message keeps its time
 def shift(line: str, dt: float) -> str:
     """The same message with its time moved by `dt` seconds (a remote worker's clock skew added
     for a test, or its measured offset taken away). Messages without a time pass unchanged."""
-    if line.startswith('["r",'):  # the master's hot path: a request as encode_request wrote it
+    if line.startswith(f'["{batch.TAG}",'):  # the master's hot path: a worker's batch
+        return batch.shift(json.loads(line), dt)
+    if line.startswith('["r",'):  # a request as encode_request wrote it
         end = line.index(",", 5)
         t = line[5:end]
         if "." in t:  # seconds, as a worker of a version before microseconds wrote it
@@ -131,25 +137,36 @@ Message = RequestRecord | LedgerEntry | StateChange | str
 
 
 def decode(line: str | bytes) -> Message:
-    """One line to a message; a plain str is a fatal error from the load process."""
+    """One line to a message (not a batch: `decode_lines`); a plain str is a fatal error from
+    the load process."""
     return from_item(json.loads(line))
 
 
 def decode_lines(lines: list[bytes]) -> list[Message]:
-    """Many lines at once (one JSON parse for the lot); a line that does not parse is skipped."""
+    """The messages of many lines at once (one JSON parse for the lot), a batch's records each
+    on its own; a line that does not parse is skipped."""
     if not lines:
         return []
+    out: list[Message] = []
     try:
-        items: list[list[Any]] = json.loads(b"[" + b",".join(lines) + b"]")
-        return [from_item(item) for item in items]
+        for item in json.loads(b"[" + b",".join(lines) + b"]"):
+            _add(out, item)
+        return out
     except (ValueError, IndexError, TypeError):
-        out: list[Message] = []
+        out = []
         for line in lines:
             try:
-                out.append(decode(line))
+                _add(out, json.loads(line))
             except (ValueError, IndexError, TypeError):
                 continue
         return out
+
+
+def _add(out: list[Message], item: list[Any]) -> None:
+    if item[0] == batch.TAG:
+        out.extend(batch.decode(item))
+    else:
+        out.append(from_item(item))
 
 
 def from_item(item: list[Any]) -> Message:

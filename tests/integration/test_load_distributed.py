@@ -397,3 +397,27 @@ def test_a_load_that_stops_at_its_request_cap_mid_trial_is_an_error_not_a_figure
     trial = record.scenarios[0].trials[0]
     assert trial.status == rec.Status.ERROR
     assert any("request cap (60 requests)" in e for e in trial.errors), trial.errors
+
+
+def test_a_teams_own_request_events_are_recorded_and_an_unusable_one_is_only_counted(
+    arrivals: Arrivals, tmp_path: Path
+) -> None:
+    """The load process writes its requests in batches: an event a batch cannot hold (a
+    duration that is not a number) is left out and said in the log, never the whole batch."""
+    config = truth_config(arrivals.url, user_classes="tests.fixtures.locust_users:OwnEvents")
+    began = time.time()
+    with LoadProcess(config, log=tmp_path / "load.log") as load:
+        load.start()
+        time.sleep(2.0)
+        load.stop()
+    ended = time.time()
+    records = load.snapshot()
+    locust = [r for r in records if r.name == "GET /locust"]
+    own = [r for r in records if r.name == "GRPC Own.Call"]
+    assert len(locust) > 20
+    assert len(own) >= len(locust) - config.users  # one a task; a stop may cut the last ones
+    assert all(r.duration == 0.0125 and r.status == 0 and r.failed for r in own)
+    assert all(began <= r.t <= ended for r in own)  # no start given: its end less its duration
+    assert {r.name for r in records} == {"GET /locust", "GRPC Own.Call"}
+    log = (tmp_path / "load.log").read_text()
+    assert "request event(s) with no usable start, duration, name" in log

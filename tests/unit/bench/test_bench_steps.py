@@ -166,3 +166,20 @@ def test_a_wrong_verdict_is_kept_with_the_truth_log_of_its_trial(
     kept = json.loads((tmp_path / name).read_text())
     assert kept["trial"] == trial
     assert kept["truth_log"] == [{"event": "error", "t": 1000.5}]  # from a second before t0
+
+
+def test_the_record_stream_row_renders_batches_and_a_run_from_before_them() -> None:
+    import json
+    from pathlib import Path
+
+    from bench.costs import record_stream
+    from bench.markdown import render
+
+    kept = json.loads(Path("bench/results/latest.json").read_text())
+    kept = {k: v for k, v in kept.items() if k in ("costs", "command", "started", "machine")}
+    now = {**kept, "costs": {**kept["costs"], **record_stream(per_flush=50)}}
+    new = ("line_encode_us_per_record", "line_decode_us_per_record", "listener_us_per_record")
+    before = {**kept, "costs": {k: v for k, v in now["costs"].items() if k not in new}}
+    assert "| request record: encode (load process); decode (harness) |" in render(before)
+    table = render(now)
+    assert "a line a request, as before: write; decode" in table
