@@ -46,6 +46,7 @@ from bench.markdown import render, update_docs  # noqa: E402
 
 NAMES = (
     "scaling",
+    "gc",
     "costs",
     "accuracy",
     "kill_detection",
@@ -63,7 +64,15 @@ NAMES = (
 # not in a plain `make bench`: 10 minutes of its own by default; the overhead's parts, 8 minutes
 OPT_IN = {"scale_real", "overhead_split"}
 # the others bring up their own targets
-ON_SAMPLE_SHOP = set(NAMES) - {"truth", "scaling", "costs", "scale", "scale_real", "overhead_split"}
+ON_SAMPLE_SHOP = set(NAMES) - {
+    "truth",
+    "scaling",
+    "gc",
+    "costs",
+    "scale",
+    "scale_real",
+    "overhead_split",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                 "scaling",
                 lambda: scaling.scaling(work / "scaling", pairs=args.scaling_pairs),
             )
+        if "gc" in chosen:  # its own target: the load process's GC, tuned and not
+            _step(results, "gc", lambda: scaling.gc_tuning(work / "gc"))
         if "overhead_split" in chosen:  # opt-in: the overhead's parts one at a time
             _step(
                 results,

@@ -235,10 +235,29 @@ def _record_row(c: dict[str, Any]) -> tuple[str, str, str, str]:
     )
 
 
+def _gc(g: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    def ratio(r: dict[str, Any]) -> str:
+        return f"{r['estimate']:.3f} ({r['low']:.3f}-{r['high']:.3f})"
+
+    return [
+        (
+            f"load process GC: tuned (frozen, young at 10,000) vs Python's default, 1 recording "
+            f"load process at its ceiling ({g['pairs']} alternating pairs of {g['seconds']:g} s)",
+            "req/s tuned / default",
+            f"{_s(g['tuned_rps'])} / {_s(g['default_rps'])}",
+            "",
+        ),
+        ("", "req/s, tuned / default (ratio of medians, 90 % interval)", ratio(g["rps_ratio"]), ""),
+        ("", "load CPU per request, tuned / default", ratio(g["cpu_ratio"]), ""),
+    ]
+
+
 def render(r: dict[str, Any]) -> str:
     rows: list[tuple[str, str, str, str]] = []
     if sc := r.get("scaling"):
         rows += _scaling(sc)
+    if g := r.get("gc"):
+        rows += _gc(g)
     if sp := r.get("overhead_split"):
         rows += _overhead_split(sp)
     if c := r.get("costs"):

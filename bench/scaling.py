@@ -174,6 +174,48 @@ def harness_overhead(
     }
 
 
+def gc_tuning(work: Path, *, pairs: int = 20, seconds: float = 1.5) -> dict[str, Any]:
+    """One recording load process at full speed against its own target, in alternating windows
+    of one run: its cyclic GC tuned as load processes run it, then Python's default, the order
+    swapped every pair. Requests per window from the target's own count, and the load process's
+    CPU per request: what the tuning gives one process's ceiling."""
+    windows: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    with haproxy_ok(work / "target") as target:
+        config = LoadConfig(
+            host=target.url,
+            user_classes="bench.users:MaxRateOk",
+            users=USERS,
+            spawn_rate=USERS,
+            max_seconds=2 * pairs * seconds + 60,
+            max_requests=10**9,
+        )
+        runtime = HAProxyRuntime(target.runtime)
+        with LoadProcess(config, log=work / "gc.log") as load:
+            load.start()
+            procs = [psutil.Process(pid) for pid in load.pids]
+            time.sleep(WARM)
+            for i in range(pairs):
+                for tuned in (True, False) if i % 2 == 0 else (False, True):
+                    load.set_gc(tuned)
+                    time.sleep(SETTLE)
+                    served0, cpu0, _, wall0 = _mark(runtime, procs, psutil.Process())
+                    time.sleep(seconds - SETTLE)
+                    served1, cpu1, _, wall1 = _mark(runtime, procs, psutil.Process())
+                    count = max(served1 - served0, 1)
+                    windows[tuned].append((count / (wall1 - wall0), (cpu1 - cpu0) / count * 1e6))
+    paired = list(zip(windows[True], windows[False], strict=True))
+    return {
+        "pairs": pairs,
+        "seconds": seconds,
+        "tuned_rps": spread([w[0] for w in windows[True]]),
+        "default_rps": spread([w[0] for w in windows[False]]),
+        # tuned / default: > 1 is what the tuning gives (req/s), < 1 what it saves (CPU)
+        "rps_ratio": floor_ratio([(t[0], d[0]) for t, d in paired], q=0.5),
+        "cpu_ratio": floor_ratio([(t[1], d[1]) for t, d in paired], q=0.5),
+        "raw": {"tuned": windows[True], "default": windows[False]},
+    }
+
+
 def cpu_cost(paired: list[tuple[Window, Window]]) -> dict[str, Any]:
     """What the harness costs in CPU, pair by pair, as a share of what one request costs the
     load process without it: the load process's extra CPU per request (recording) and the

@@ -1,8 +1,9 @@
 """The load process: Locust as a library, streaming every request to the harness.
 
 Run as `python -m harness.load._locust_process` with a JSON config on the first line of stdin.
-Later stdin lines are commands: {"users": N, "spawn_rate": R}, {"record": true|false} (the
-bench's switch: stream every request, or only count them) or {"stop": true}; end of stdin
+Later stdin lines are commands: {"users": N, "spawn_rate": R}, {"record": true|false} and
+{"gc": "tuned"|"default"} (the bench's switches: stream every request or only count them; the
+load processes' cyclic GC or Python's) or {"stop": true}; end of stdin
 (the harness went away) stops the run. It stops by itself after `max_seconds` or `max_requests`.
 This module imports Locust, which monkey-patches the process with gevent: nothing in the
 harness imports it. With `load.workers` > 1 the harness runs _locust_master and _locust_worker
@@ -37,6 +38,7 @@ from harness.load._locust_common import (  # noqa: E402
     require_loopback,
     watch_loop_lag,
 )
+from harness.load.gc_settings import tune_gc  # noqa: E402
 
 
 def setup(out: Output, stdin: Any) -> tuple[dict[str, Any], list[Any]] | None:
@@ -106,6 +108,8 @@ def main() -> int:
                 out.put(wire.encode_state("users", time.time(), int(cmd["users"])))
             if "record" in cmd:
                 recording.set(bool(cmd["record"]))
+            if "gc" in cmd:
+                tune_gc(cmd["gc"] == "tuned")
         runner.quit()
 
     gevent.signal_handler(signal.SIGTERM, runner.quit)
@@ -114,6 +118,7 @@ def main() -> int:
     lag = gevent.spawn(watch_loop_lag, out, "lag")
     gevent.spawn(commands)
     gevent.spawn_later(float(cfg["max_seconds"]), runner.quit)
+    tune_gc()
     runner.start(int(cfg["users"]), float(cfg["spawn_rate"]))
     out.put(wire.encode_state("started", time.time(), int(cfg["users"])))
     out.flush()

@@ -47,6 +47,7 @@ from harness.load._locust_common import (  # noqa: E402
     require_loopback,
     watch_loop_lag,
 )
+from harness.load.gc_settings import tune_gc  # noqa: E402
 
 HELLO_EVERY = 2.0  # seconds between HELLOs until the master answers with the config
 
@@ -125,6 +126,7 @@ class Worker:
         waits = float(cfg.get("remote_wait") or 0) if cfg.get("remote_workers") else 0.0
         limit_s = float(cfg["max_seconds"]) + waits
         gevent.spawn_later(limit_s, self.runner.quit)
+        tune_gc()
         self.configured.set()
         self.runner.send_message(p.READY, {"index": index})
 

@@ -179,6 +179,14 @@ class LoadProcess:
         if self._streams:
             self._streams[0].send(json.dumps({"record": on}))
 
+    def set_gc(self, tuned: bool) -> None:
+        """The single load process's cyclic GC as load processes run it (gc_settings.tune_gc) or
+        Python's default: the bench's switch, to compare the two side by side."""
+        if self.config.distributed:
+            raise LoadError("the GC can be switched on a single load process only")
+        if self._streams:
+            self._streams[0].send(json.dumps({"gc": "tuned" if tuned else "default"}))
+
     def stop(self, timeout: float = 15.0) -> None:
         """Ask the load to stop, wait (bounded), kill what does not. The first process (the single
         one, or the master, which lets every worker send what it has) goes first."""

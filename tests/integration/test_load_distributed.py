@@ -421,3 +421,18 @@ def test_a_teams_own_request_events_are_recorded_and_an_unusable_one_is_only_cou
     assert {r.name for r in records} == {"GET /locust", "GRPC Own.Call"}
     log = (tmp_path / "load.log").read_text()
     assert "request event(s) with no usable start, duration, name" in log
+
+
+def test_the_bench_switches_the_load_processs_gc_in_one_run(
+    arrivals: Arrivals, tmp_path: Path
+) -> None:
+    """bench/scaling.py's gc figure compares the tuned GC with Python's in windows of one run."""
+    with LoadProcess(truth_config(arrivals.url), log=tmp_path / "load.log") as load:
+        load.start()
+        for tuned in (False, True, False):
+            load.set_gc(tuned)
+            before = len(load.snapshot())
+            time.sleep(0.6)
+            assert len(load.snapshot()) > before  # still recording, whatever its GC
+        load.stop()
+    assert "Traceback" not in (tmp_path / "load.log").read_text()
