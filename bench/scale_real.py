@@ -15,6 +15,7 @@ Opt-in (`python -m bench --only scale_real`): at 10 minutes it would add half of
 from __future__ import annotations
 
 import functools
+import gc
 import gzip
 import json
 import os
@@ -179,6 +180,7 @@ def figures(
         "step_seconds": round(step_seconds, 1),
         "assess_seconds": child["assess_seconds"],
         "assess_cpu_seconds": child.get("assess_cpu_seconds"),
+        "assess_gc_seconds": child.get("assess_gc_seconds"),
         "peak_mb_at_assess": child["peak_mb_at_assess"],
         "peak_mb": child["peak_mb"],
         "timeline_write_seconds": child["timeline_seconds"],
@@ -213,23 +215,37 @@ def _peak_mb() -> float:
 
 
 class _Timed:
-    """Wraps a function to time its calls (wall seconds, and the CPU seconds of the calling
-    thread: what a busy machine does not inflate) and note the peak memory after each."""
+    """Wraps a function to time its calls (wall seconds, the CPU seconds of the calling thread:
+    what a busy machine does not inflate, and the seconds the cyclic GC ran during each) and
+    note the peak memory after each."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
         self.cpu_seconds: list[float] = []
+        self.gc_seconds: list[float] = []
         self.peak_mb: list[float] = []
+        self._gc_began = 0.0
+        self._in_gc = 0.0
+
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        else:
+            self._in_gc += time.perf_counter() - self._gc_began
 
     def wrap(self, fn: F) -> F:
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
             started, cpu = time.perf_counter(), time.thread_time()
+            self._in_gc = 0.0
+            gc.callbacks.append(self._gc)
             try:
                 return fn(*args, **kwargs)
             finally:
+                gc.callbacks.remove(self._gc)
                 self.seconds.append(time.perf_counter() - started)
                 self.cpu_seconds.append(time.thread_time() - cpu)
+                self.gc_seconds.append(self._in_gc)
                 self.peak_mb.append(_peak_mb())
 
         return timed  # type: ignore[return-value]
@@ -284,6 +300,7 @@ def _child(scenario: Path, work: Path) -> dict[str, Any]:
         "run_seconds": round(run_seconds, 1),
         "assess_seconds": assess_s,
         "assess_cpu_seconds": round(assess.cpu_seconds[0], 3),
+        "assess_gc_seconds": round(assess.gc_seconds[0], 3),
         "peak_mb_at_assess": assess_mb,
         "timeline_seconds": timeline.once("the timeline writer")[0],
         "reports_seconds": reports.once("the report writer")[0],
