@@ -107,6 +107,20 @@ def steady_rate(target: Target, work: Path, *, workers: int, seconds: float) -> 
 PARTS = ("record", "probes")  # what the harness does to a load: its stream, its probes
 
 
+def _alternating_load(target: Target, *, pairs: int, seconds: float, record: bool) -> LoadConfig:
+    """One load process at full speed against `target`, long enough for `pairs` pairs of
+    `seconds` windows (and its start), for a bench that switches it window by window."""
+    return LoadConfig(
+        host=target.url,
+        user_classes="bench.users:MaxRateOk",
+        users=USERS,
+        spawn_rate=USERS,
+        max_seconds=2 * pairs * seconds + 60,
+        max_requests=10**9,
+        record=record,
+    )
+
+
 def harness_overhead(
     target: Target,
     work: Path,
@@ -125,15 +139,7 @@ def harness_overhead(
     processes pinned to cores), far more than the effect measured. Besides req/s, the CPU the
     load process spent per request and the cores the harness's own process used. `parts`:
     what the harness windows switch on (both by default; one alone for overhead_split)."""
-    config = LoadConfig(
-        host=target.url,
-        user_classes="bench.users:MaxRateOk",
-        users=USERS,
-        spawn_rate=USERS,
-        max_seconds=2 * pairs * seconds + 60,
-        max_requests=10**9,
-        record=False,
-    )
+    config = _alternating_load(target, pairs=pairs, seconds=seconds, record=False)
     windows: dict[bool, list[Window]] = {True: [], False: []}
     runtime = HAProxyRuntime(target.runtime)
     me = psutil.Process()
@@ -181,15 +187,9 @@ def gc_tuning(work: Path, *, pairs: int = 20, seconds: float = 1.5) -> dict[str,
     CPU per request: what the tuning gives one process's ceiling."""
     windows: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
     with haproxy_ok(work / "target") as target:
-        config = LoadConfig(
-            host=target.url,
-            user_classes="bench.users:MaxRateOk",
-            users=USERS,
-            spawn_rate=USERS,
-            max_seconds=2 * pairs * seconds + 60,
-            max_requests=10**9,
-        )
+        config = _alternating_load(target, pairs=pairs, seconds=seconds, record=True)
         runtime = HAProxyRuntime(target.runtime)
+        me = psutil.Process()
         with LoadProcess(config, log=work / "gc.log") as load:
             load.start()
             procs = [psutil.Process(pid) for pid in load.pids]
@@ -198,9 +198,9 @@ def gc_tuning(work: Path, *, pairs: int = 20, seconds: float = 1.5) -> dict[str,
                 for tuned in (True, False) if i % 2 == 0 else (False, True):
                     load.set_gc(tuned)
                     time.sleep(SETTLE)
-                    served0, cpu0, _, wall0 = _mark(runtime, procs, psutil.Process())
+                    served0, cpu0, _, wall0 = _mark(runtime, procs, me)
                     time.sleep(seconds - SETTLE)
-                    served1, cpu1, _, wall1 = _mark(runtime, procs, psutil.Process())
+                    served1, cpu1, _, wall1 = _mark(runtime, procs, me)
                     count = max(served1 - served0, 1)
                     windows[tuned].append((count / (wall1 - wall0), (cpu1 - cpu0) / count * 1e6))
     paired = list(zip(windows[True], windows[False], strict=True))
