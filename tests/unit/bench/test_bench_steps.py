@@ -178,8 +178,17 @@ def test_the_record_stream_row_renders_batches_and_a_run_from_before_them() -> N
     kept = json.loads(Path("bench/results/latest.json").read_text())
     kept = {k: v for k, v in kept.items() if k in ("costs", "command", "started", "machine")}
     now = {**kept, "costs": {**kept["costs"], **record_stream(per_flush=50)}}
-    new = ("line_encode_us_per_record", "line_decode_us_per_record", "listener_us_per_record")
+    new = (
+        "line_encode_us_per_record",
+        "line_decode_us_per_record",
+        "listener_us_per_record",
+        "forward_us_per_record",
+    )
     before = {**kept, "costs": {k: v for k, v in now["costs"].items() if k not in new}}
     assert "| request record: encode (load process); decode (harness) |" in render(before)
+    assert "forwarded by the master" not in render(before)
     table = render(now)
     assert "a line a request, as before: write; decode" in table
+    us = now["costs"]["forward_us_per_record"]
+    forwarded = f"forwarded by the master (its clock moved), a record | {us:.2f} us |"
+    assert forwarded in table
