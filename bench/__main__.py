@@ -39,6 +39,7 @@ from bench import (  # noqa: E402
     scale,
     scale_real,
     scaling,
+    storm,
     truth,
 )
 from bench._common import stack  # noqa: E402
@@ -47,6 +48,7 @@ from bench.markdown import render, update_docs  # noqa: E402
 NAMES = (
     "scaling",
     "gc",
+    "storm",
     "costs",
     "accuracy",
     "kill_detection",
@@ -68,6 +70,7 @@ ON_SAMPLE_SHOP = set(NAMES) - {
     "truth",
     "scaling",
     "gc",
+    "storm",
     "costs",
     "scale",
     "scale_real",
@@ -145,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if "gc" in chosen:  # its own target: the load process's GC, tuned and not
             _step(results, "gc", lambda: scaling.gc_tuning(work / "gc"))
+        if "storm" in chosen:  # its own targets: what a load process holds when all fails
+            _step(results, "storm", lambda: storm.error_storm(work / "storm"))
         if "overhead_split" in chosen:  # opt-in: the overhead's parts one at a time
             _step(
                 results,

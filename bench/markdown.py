@@ -266,12 +266,37 @@ def _gc(g: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def _storm(st: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    def mode(m: dict[str, Any]) -> str:
+        return f"{m['rss_mb']:.0f} MB (peak {m['rss_max_mb']:.0f} MB); {m['rps']:.0f} req/s"
+
+    failing = st["failing"]
+    return [
+        (
+            f"error storm: 1 load process at its ceiling, {st['users']} users, "
+            f"{st['seconds']:g} s each",
+            "every answer `200 ok`: load process RSS; req/s",
+            mode(st["ok"]),
+            "",
+        ),
+        (
+            "",
+            f"every answer a 503 with a {st['body_bytes'] / 1000:g} KB body: load process RSS; "
+            "req/s (failed)",
+            f"{mode(failing)} ({failing['failed_share']:.0%})",
+            "",
+        ),
+    ]
+
+
 def render(r: dict[str, Any]) -> str:
     rows: list[tuple[str, str, str, str]] = []
     if sc := r.get("scaling"):
         rows += _scaling(sc)
     if g := r.get("gc"):
         rows += _gc(g)
+    if st := r.get("storm"):
+        rows += _storm(st)
     if sp := r.get("overhead_split"):
         rows += _overhead_split(sp)
     if c := r.get("costs"):

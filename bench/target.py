@@ -31,7 +31,7 @@ defaults
 
 frontend ok
     bind 127.0.0.1:{port}
-    http-request return status 200 content-type text/plain string ok
+    http-request return {answer}
     default_backend idle
 
 backend idle
@@ -53,11 +53,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+OK = "status 200 content-type text/plain string ok"
+
+
+def failing(body: Path) -> str:
+    """The answer of a target that fails every request: a 503 with `body` (≤ 15 KB: it must
+    fit in one of HAProxy's buffers)."""
+    return f"status 503 content-type text/plain file {body}"
+
+
 @contextmanager
-def haproxy_ok(work: Path, *, runtime_port: int | None = None) -> Iterator[Target]:
+def haproxy_ok(
+    work: Path, *, runtime_port: int | None = None, answer: str = OK
+) -> Iterator[Target]:
     """HAProxy on a free loopback port in its own session; killed on the way out. Its stats
     socket is work/haproxy-ok.sock (the same again for the same `work`), and also TCP on
-    127.0.0.1:`runtime_port` when given, as a Compose stack publishes it."""
+    127.0.0.1:`runtime_port` when given, as a Compose stack publishes it. `answer`: what it
+    answers every request (`http-request return`'s arguments; `failing()` for an error storm)."""
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     work.mkdir(parents=True, exist_ok=True)
     port = _free_port()
@@ -68,7 +80,7 @@ def haproxy_ok(work: Path, *, runtime_port: int | None = None) -> Iterator[Targe
         if runtime_port is None
         else f"\n    stats socket ipv4@127.0.0.1:{runtime_port} level admin"
     )
-    cfg.write_text(CONFIG.format(port=port, socket=sock, tcp_socket=tcp))
+    cfg.write_text(CONFIG.format(port=port, socket=sock, tcp_socket=tcp, answer=answer))
     with (work / "haproxy-ok.log").open("ab") as log:
         proc = subprocess.Popen(
             [haproxy, "-db", "-f", str(cfg)],

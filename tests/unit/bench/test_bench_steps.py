@@ -192,3 +192,31 @@ def test_the_record_stream_row_renders_batches_and_a_run_from_before_them() -> N
     us = now["costs"]["forward_us_per_record"]
     forwarded = f"forwarded by the master (its clock moved), a record | {us:.2f} us |"
     assert forwarded in table
+
+
+def test_the_error_storm_rows_say_both_modes() -> None:
+    from bench.markdown import render
+
+    def mode(rss: float, rps: float, failed: float) -> dict[str, object]:
+        return {"rss_mb": rss, "rss_max_mb": rss + 1, "rps": rps, "failed_share": failed}
+
+    storm = {
+        "seconds": 10.0,
+        "users": 32,
+        "body_bytes": 12_000,
+        "ok": mode(52.0, 11_000.0, 0.0),
+        "failing": mode(62.0, 8_300.0, 1.0),
+    }
+    table = render(
+        {
+            "storm": storm,
+            "command": "x",
+            "started": "now",
+            "machine": {"cpus": 2, "system": "Linux", "python": "3.11"},
+        }
+    )
+    assert "| error storm: 1 load process at its ceiling, 32 users, 10 s each |" in table
+    assert "| 52 MB (peak 53 MB); 11000 req/s |" in table
+    assert (
+        "a 503 with a 12 KB body" in table and "| 62 MB (peak 63 MB); 8300 req/s (100%) |" in table
+    )
