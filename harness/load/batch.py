@@ -44,8 +44,10 @@ _BIG_ENDIAN = sys.byteorder == "big"
 _USER = methodcaller("get", "user", 0)
 
 # What the listener keeps of one request event: start (s), duration (ms), request type, name,
-# status (None or 0: no response), exception, context (Locust's request context)
-Row = tuple[float, float, str, str, Any, BaseException | None, Any]
+# status (None or 0: no response), the exception's text (error_text; not the exception, whose
+# traceback holds the request's frames and response until the flush, and past the next young
+# collection), context (Locust's request context)
+Row = tuple[float, float, str, str, Any, str | None, Any]
 ROW_FIELDS = 7
 
 for _code, _size in COLUMNS:  # the wire is fixed-size: refuse a platform where it is not
@@ -57,8 +59,10 @@ def label(request_type: str, name: str) -> str:
     return name if name.startswith(request_type) else f"{request_type} {name}"
 
 
-def error_text(e: BaseException) -> str:
-    return f"{type(e).__name__}: {e}"[:ERROR_MAX]
+def error_text(e: BaseException | str) -> str:
+    """What a record keeps of a request's exception: its type and message, cut at ERROR_MAX; a
+    text (the listener's, already made) as it is, cut."""
+    return (e if isinstance(e, str) else f"{type(e).__name__}: {e}")[:ERROR_MAX]
 
 
 def encode(flat: list[Any]) -> str:

@@ -69,6 +69,21 @@ def test_an_error_text_is_cut_at_its_limit() -> None:
     assert record.error.startswith("ValueError: xxx")
 
 
+def test_the_text_the_listener_made_of_an_exception_is_kept_as_it_is() -> None:
+    text = batch.error_text(ConnectionResetError("peer"))
+    assert text == "ConnectionResetError: peer"
+    assert batch.error_text(text) == text  # made once, in the listener: not "str: ..."
+    line = batch.encode(
+        flat(
+            (1.0, 1.0, "GET", "/a", 0, text, None),
+            (2.0, 1.0, "GET", "/a", 503, "y" * 500, None),  # a team's own, cut
+        )
+    )
+    first, second = batch.decode(json.loads(line))
+    assert first.error == text and first.failed
+    assert second.error == "y" * batch.ERROR_MAX
+
+
 def test_a_shift_moves_every_start_and_nothing_else() -> None:
     rows = flat(
         (100.0, 3.0, "GET", "/a", 200, None, {"user": 1}),
