@@ -8,6 +8,7 @@ import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from harness.measure import baseline as bl
 from harness.measure.buckets import Bucket, bucketize
@@ -26,6 +27,9 @@ from harness.measure.timeline import FaultWindow, ProbeSample, RequestRecord
 from harness.measure.units import tile, unit_width
 
 BUCKET_WIDTH = 0.5
+# what assess() reads of every record in one pass, as C-level getters: at millions of records
+# a generator's frame a record is most of a pass's time (docs/performance.md, scale rows)
+_START, _DURATION, _NAME = attrgetter("t"), attrgetter("duration"), attrgetter("name")
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
     windows = [f.window() for f in obs.faults]
     applied = [w for w in windows if w is not None]
     cutoff = min([p.baseline_end, *(w.t_apply_called for w in applied)])
-    starts = [r.t for r in records]
+    starts = list(map(_START, records))  # records are sorted by start (one C-level pass)
     base = bl.baseline(records, p.warmup_end, cutoff, starts)
     tol = settings.tolerance
     unit = unit_width(settings.window, tol, base)
@@ -119,7 +123,9 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
         widened=widened,
         overall=request_stats("all", after, span),
         by_request=_by_request(records, after, span),
-        buckets=tuple(bucketize(records, p.t0, _whole_buckets(p.t0, records, end), BUCKET_WIDTH)),
+        buckets=tuple(
+            bucketize(records, p.t0, _whole_buckets(p.t0, starts, end), BUCKET_WIDTH, starts)
+        ),
         faults=final,
         details=tuple(_details(f, records) for f in obs.faults),
         impact=impact,
@@ -134,7 +140,7 @@ def _by_request(
     records: tuple[RequestRecord, ...], after: Sequence[RequestRecord], span: float
 ) -> tuple[RequestStats, ...]:
     """Per request name, in one pass (every name the trial saw, even if only before)."""
-    groups: dict[str, list[RequestRecord]] = {r.name: [] for r in records}
+    groups: dict[str, list[RequestRecord]] = {n: [] for n in set(map(_NAME, records))}
     for r in after:
         groups[r.name].append(r)
     return tuple(request_stats(name, groups[name], span) for name in sorted(groups))
@@ -153,7 +159,7 @@ def _faults(
     applied = [w for w in windows if w is not None]
     end = complete_until(end, base)
     ends = dict(zip([id(w) for w in applied], span_ends(applied, end), strict=True))
-    longest = max((r.duration for r in records), default=0.0)
+    longest = max(map(_DURATION, records), default=0.0)
     out: list[FaultMetrics | None] = []
     for f, w in zip(obs.faults, windows, strict=True):
         if w is None:
@@ -191,9 +197,10 @@ def complete_until(end: float, base: bl.Baseline) -> float:
     return end - (base.p99 or 0.0)
 
 
-def _whole_buckets(t0: float, records: tuple[RequestRecord, ...], end: float) -> float:
-    """The end of the last complete bucket (a partial one would read as a drop in traffic)."""
-    last = min(end, max((r.t for r in records), default=t0))
+def _whole_buckets(t0: float, starts: Sequence[float], end: float) -> float:
+    """The end of the last complete bucket (a partial one would read as a drop in traffic);
+    `starts`: the records' start times, sorted."""
+    last = min(end, starts[-1] if starts else t0)
     return t0 + math.floor((last - t0) / BUCKET_WIDTH) * BUCKET_WIDTH
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter, not_
 from typing import Any
 
 
@@ -83,6 +85,9 @@ def median_ci_ranks(n: int, confidence: float = 0.95) -> tuple[int | None, int |
     return best, n - 1 - best
 
 
+_DURATION, _FAILED = attrgetter("duration"), attrgetter("failed")
+
+
 @dataclass(frozen=True)
 class RequestStats:
     """Requests in some span: counts, rates, and latency percentiles of the successful ones."""
@@ -100,9 +105,11 @@ class RequestStats:
 
 def request_stats(name: str, records: Sequence[Any], span: float) -> RequestStats:
     """`records` are RequestRecord-like (duration, failed); latency over successes only."""
-    ok = [r.duration for r in records if not r.failed]
+    durations = list(map(_DURATION, records))  # C-level passes: a trial holds millions
+    failed = list(map(_FAILED, records))
+    ok = list(compress(durations, map(not_, failed)))
     ok.sort()
-    bad = sorted(r.duration for r in records if r.failed)
+    bad = sorted(compress(durations, failed))
     failures = len(bad)
     return RequestStats(
         name=name,
