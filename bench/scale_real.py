@@ -14,6 +14,7 @@ Opt-in (`python -m bench --only scale_real`): at 10 minutes it would add half of
 
 from __future__ import annotations
 
+import cProfile
 import functools
 import gc
 import gzip
@@ -39,6 +40,9 @@ WARMUP = 5.0
 ROOT = Path(__file__).resolve().parents[1]
 STACK = ROOT / "bench" / "stacks" / "ok" / "stack.yaml"
 CHILD_FIGURES = "child.json"
+# a file: where the child writes assess()'s cProfile stats (`python -m pstats FILE`); the
+# profiler slows assess(), so a profiled run's times are not figures
+PROFILE_ENV = "SHOPCHAOS_BENCH_PROFILE"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -256,6 +260,20 @@ class _Timed:
         return round(self.seconds[0], 3), round(self.peak_mb[0], 1)
 
 
+def profiled(fn: F, path: str) -> F:
+    """`fn`, its calls profiled, the stats of the last one written to `path`."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        profile = cProfile.Profile()
+        try:
+            return profile.runcall(fn, *args, **kwargs)
+        finally:
+            profile.dump_stats(path)
+
+    return run  # type: ignore[return-value]
+
+
 def _child(scenario: Path, work: Path) -> dict[str, Any]:
     """In the child: `shopchaos run` in this process, three of its steps timed."""
     from harness import cli
@@ -263,6 +281,9 @@ def _child(scenario: Path, work: Path) -> dict[str, Any]:
     from harness.scenario import runner
 
     assess, timeline, reports = _Timed(), _Timed(), _Timed()
+    if where := os.environ.get(PROFILE_ENV):  # inside the timer: it times the profiled call
+        name = "assess"
+        setattr(runner, name, profiled(getattr(runner, name), where))
     for module, name, timer in (
         (runner, "assess", assess),
         (runner, "write_timeline_csv", timeline),

@@ -237,3 +237,17 @@ def test_a_run_past_its_deadline_is_stopped_not_waited_for(tmp_path: Path) -> No
         scale_real._wait(child, deadline=0.2, work=tmp_path)
     assert child.poll() is not None  # SIGTERM ended it
     assert time.monotonic() - started < 30
+
+
+def test_a_profiled_call_returns_its_value_and_leaves_its_stats(tmp_path: Path) -> None:
+    import pstats
+
+    from bench.scale_real import profiled
+
+    def work(n: int) -> int:
+        return sum(range(n))
+
+    where = tmp_path / "assess.prof"
+    assert profiled(work, str(where))(1000) == 499500
+    stats = pstats.Stats(str(where))
+    assert any(name == "work" for (_, _, name) in stats.stats)  # type: ignore[attr-defined]
