@@ -22,7 +22,13 @@ from harness.measure.evidence import (
 from harness.measure.observations import FaultObservation, PhaseTimes, TrialObservations
 from harness.measure.probe_results import ProbeSummary, summarize
 from harness.measure.recovery import FaultMetrics, TrialImpact, measure_fault, share, span_ends
-from harness.measure.stats import RequestStats, request_stats
+from harness.measure.stats import (
+    RequestStats,
+    durations_sorted,
+    merged_sorted,
+    request_stats,
+    stats_of_sorted,
+)
 from harness.measure.timeline import FaultWindow, ProbeSample, RequestRecord
 from harness.measure.units import tile, unit_width
 
@@ -107,6 +113,7 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
     )
     after = records[bisect.bisect_left(starts, p.baseline_end) : bisect.bisect_left(starts, end)]
     span = end - p.baseline_end
+    overall, by_request = _request_stats(records, after, span)
     steady = tile(records, starts, p.warmup_end, cutoff, unit, base, tol)
     evidence = problems(
         base,
@@ -121,8 +128,8 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
         baseline=base,
         unit=unit,
         widened=widened,
-        overall=request_stats("all", after, span),
-        by_request=_by_request(records, after, span),
+        overall=overall,
+        by_request=by_request,
         buckets=tuple(
             bucketize(records, p.t0, _whole_buckets(p.t0, starts, end), BUCKET_WIDTH, starts)
         ),
@@ -136,14 +143,19 @@ def assess(settings: AssessSettings, obs: TrialObservations) -> TrialMetrics:
     )
 
 
-def _by_request(
+def _request_stats(
     records: tuple[RequestRecord, ...], after: Sequence[RequestRecord], span: float
-) -> tuple[RequestStats, ...]:
-    """Per request name, in one pass (every name the trial saw, even if only before)."""
+) -> tuple[RequestStats, tuple[RequestStats, ...]]:
+    """All requests, and per request name (every name the trial saw, even if only before):
+    each name's latencies sorted once, the whole trial's merged from them."""
     groups: dict[str, list[RequestRecord]] = {n: [] for n in set(map(_NAME, records))}
     for r in after:
         groups[r.name].append(r)
-    return tuple(request_stats(name, groups[name], span) for name in sorted(groups))
+    sorted_ = {name: durations_sorted(groups[name]) for name in sorted(groups)}
+    by_name = tuple(stats_of_sorted(n, ok, bad, span) for n, (ok, bad) in sorted_.items())
+    ok = merged_sorted(ok for ok, _ in sorted_.values())
+    bad = merged_sorted(bad for _, bad in sorted_.values())
+    return stats_of_sorted("all", ok, bad, span), by_name
 
 
 def _faults(

@@ -10,7 +10,7 @@ import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from harness.measure.stats import percentile_sorted
+from harness.measure.stats import merged_sorted, percentile_sorted
 from harness.measure.timeline import RequestRecord
 
 
@@ -72,16 +72,17 @@ def baseline(
         window = [r for r in records[lo:hi] if r.end < cutoff]
     else:
         window = [r for r in records if r.t >= start and r.end < cutoff]
-    ok = sorted(r.duration for r in window if not r.failed)
-    failed = len(window) - len(ok)
     span = cutoff - start
     names: dict[str, list[float]] = {}
     for r in window:
         if not r.failed:
             names.setdefault(r.name, []).append(r.duration)
+    for durations in names.values():
+        durations.sort()
+    ok = merged_sorted(names.values())  # each name's sorted once, merged
+    failed = len(window) - len(ok)
     by_name = {}
     for name, durations in names.items():
-        durations.sort()
         if len(durations) >= MIN_PER_NAME:
             by_name[name] = percentile_sorted(durations, 95) or 0.0
         elif len(durations) >= MIN_FOR_MAX:

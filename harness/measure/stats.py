@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import chain, compress
 from operator import attrgetter, not_
 from typing import Any
 
@@ -105,18 +105,40 @@ class RequestStats:
 
 def request_stats(name: str, records: Sequence[Any], span: float) -> RequestStats:
     """`records` are RequestRecord-like (duration, failed); latency over successes only."""
+    ok, bad = durations_sorted(records)
+    return stats_of_sorted(name, ok, bad, span)
+
+
+def durations_sorted(records: Sequence[Any]) -> tuple[list[float], list[float]]:
+    """The durations of the successful and of the failed `records`, each sorted."""
     durations = list(map(_DURATION, records))  # C-level passes: a trial holds millions
     failed = list(map(_FAILED, records))
     ok = list(compress(durations, map(not_, failed)))
     ok.sort()
-    bad = sorted(compress(durations, failed))
-    failures = len(bad)
+    bad = list(compress(durations, failed))
+    bad.sort()
+    return ok, bad
+
+
+def merged_sorted(runs: Iterable[list[float]]) -> list[float]:
+    """Sorted lists as one: sorting their concatenation finds the runs already in order and
+    merges them (Timsort), far cheaper than sorting the values afresh. assess() takes a whole
+    trial's latencies from its request names' this way."""
+    out = list(chain.from_iterable(runs))
+    out.sort()
+    return out
+
+
+def stats_of_sorted(name: str, ok: list[float], bad: list[float], span: float) -> RequestStats:
+    """RequestStats of requests whose successful and failed durations are `ok` and `bad`,
+    each sorted."""
+    requests = len(ok) + len(bad)
     return RequestStats(
         name=name,
-        requests=len(records),
-        failures=failures,
-        error_rate=failures / len(records) if records else None,
-        rps=len(records) / span if span > 0 else None,
+        requests=requests,
+        failures=len(bad),
+        error_rate=len(bad) / requests if requests else None,
+        rps=requests / span if span > 0 else None,
         p50=percentile_sorted(ok, 50),
         p95=percentile_sorted(ok, 95),
         p99=percentile_sorted(ok, 99),

@@ -1,6 +1,15 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from harness.measure.stats import median_ci_ranks, percentile, summarize
+from harness.measure.stats import (
+    median_ci_ranks,
+    merged_sorted,
+    percentile,
+    request_stats,
+    summarize,
+)
+from harness.measure.timeline import RequestRecord
 
 
 def test_percentile_interpolates_like_numpy() -> None:
@@ -44,3 +53,35 @@ def test_summarize_all_missing() -> None:
     d = summarize([None, None])
     assert d.median is None
     assert d.missing == 2
+
+
+@given(st.lists(st.lists(st.floats(0, 5, allow_nan=False)), max_size=6))
+def test_sorted_lists_merged_are_their_values_sorted(lists: list[list[float]]) -> None:
+    runs = [sorted(values) for values in lists]
+    assert merged_sorted(runs) == sorted(v for values in lists for v in values)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["GET /a", "GET /b", "POST /c"]),
+            st.floats(0.001, 3, allow_nan=False),
+            st.sampled_from([200, 200, 503, 0]),
+        ),
+        max_size=80,
+    )
+)
+def test_the_whole_trials_stats_from_its_names_are_those_of_all_its_requests(
+    rows: list[tuple[str, float, int]],
+) -> None:
+    """assess() merges each name's sorted latencies into the trial's: the same figures as
+    request_stats over every request at once."""
+    from harness.measure.assess import _request_stats
+
+    records = tuple(RequestRecord(i * 0.01, d, n, s, None, 1) for i, (n, d, s) in enumerate(rows))
+    after = records[len(records) // 3 :]
+    overall, by_name = _request_stats(records, after, 2.0)
+    assert overall == request_stats("all", after, 2.0)
+    names = sorted({r.name for r in records})
+    assert [b.name for b in by_name] == names
+    assert by_name == tuple(request_stats(n, [r for r in after if r.name == n], 2.0) for n in names)
