@@ -4,6 +4,7 @@ haproxy.log that took it down (e.g. `Layer7 wrong status, code: 400`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from harness.errors import HarnessError, StackError
@@ -24,7 +25,8 @@ def wait_all_up(
     seen: list[ServerState] = []
 
     def all_up() -> bool:
-        seen[:] = runtime.servers(backend)
+        before = {s.server: s for s in seen}
+        seen[:] = [_with_known_code(s, before.get(s.server)) for s in runtime.servers(backend)]
         return bool(seen) and all(s.checked_up for s in seen)
 
     try:
@@ -33,6 +35,17 @@ def wait_all_up(
         if alive is not None:
             alive()  # HAProxy died: that error (with its log) says more
         raise StackError(e.message + _reason(seen, log), hint=_hint(seen)) from e
+
+
+def _with_known_code(now: ServerState, before: ServerState | None) -> ServerState:
+    """`now`, with the code and words of the check before when this poll caught a check in
+    progress: HAProxy then shows `* L7STS` with code 0, and the reason would read 'HTTP 0'
+    instead of the 400 that took the server down (a CI run, 2026-12-01)."""
+    if now.check_code not in ("", "0") or before is None or before.check_code in ("", "0"):
+        return now
+    return dataclasses.replace(
+        now, check_code=before.check_code, last_check=now.last_check or before.last_check
+    )
 
 
 def _reason(seen: list[ServerState], log: Callable[[], str]) -> str:
@@ -51,7 +64,7 @@ def _reason(seen: list[ServerState], log: Callable[[], str]) -> str:
 
 
 def _hint(seen: list[ServerState]) -> str:
-    codes = {s.check_code for s in seen if s.check_code}
+    codes = {s.check_code for s in seen if s.check_code not in ("", "0")}
     if "400" in codes:
         return (
             "the app answers HAProxy's health check with 400: an allowed-hosts check wants a "
