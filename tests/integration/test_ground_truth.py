@@ -430,6 +430,9 @@ class TestSlow:
 # --------------------------------------------------------------------------- 6. retry
 
 
+PRECISE = 0.2  # seconds: the retry trial's recovery is known to within this (the truth says so)
+
+
 class TestRetry:
     """30 customers, 1 s a request, two replicas; one is killed and HAProxy retries the
     requests it held on the other. Truth: no failed answer; the requests in flight on the
@@ -440,9 +443,19 @@ class TestRetry:
     @pytest.fixture(scope="class")
     @classmethod
     def outcome(cls, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+        """A trial whose recovery is known precisely, in at most two: the harness reads how
+        precisely from the gap between request starts there, and a stall of the load
+        generator on a busy machine leaves a gap (0.55 s in a CI run, 2026-12-01). Then the
+        500 ms promise cannot be judged and the trial is rightly inconclusive, which is not
+        what this class tests; coarse every time, the tests below fail."""
         root = tmp_path_factory.mktemp("retry")
-        with stack("retry", root / "state") as platform:
-            return run_in_process(platform, "retry", "retry-kill", root / "reports")
+        for attempt in range(2):
+            with stack("retry", root / f"state-{attempt}") as platform:
+                out = run_in_process(platform, "retry", "retry-kill", root / f"reports-{attempt}")
+            res = out.fault("kill-one").metrics.resolution_recover
+            if res is not None and res < PRECISE:
+                break
+        return out
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -488,7 +501,7 @@ class TestRetry:
         trial = outcome.trial
         (check,) = outcome.checks("max_time_to_recover")
         m = outcome.fault("kill-one").metrics
-        assert m.resolution_recover is not None and m.resolution_recover < 0.2, m
+        assert m.resolution_recover is not None and m.resolution_recover < PRECISE, m
         assert_verdict(trial, check, "fail")
         assert_status(trial, rec.Status.FAILED)
 
