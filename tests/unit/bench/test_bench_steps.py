@@ -14,6 +14,8 @@ from harness.scenario.loader import load_file
 from harness.stack.loader import load_stack
 from tests.stacks import running
 
+MACHINE = {"cpus": 2, "system": "Linux", "python": "3.11"}  # what render() prints of a run
+
 
 @pytest.mark.parametrize("case", truth.CASES, ids=lambda c: f"{c.stack}/{c.scenario}")
 def test_every_ground_truth_case_is_a_scenario_the_harness_accepts(case: truth.Case) -> None:
@@ -38,7 +40,7 @@ def test_a_failed_step_is_recorded_and_the_others_still_count() -> None:
             "scale": None,
             "command": "python -m bench",
             "started": "now",
-            "machine": {"cpus": 2, "system": "Linux", "python": "3.11"},
+            "machine": MACHINE,
         }
     )
     assert "| truth | **failed**: RuntimeError: the stack did not come up | | |" in table
@@ -143,7 +145,7 @@ def test_the_split_overhead_renders_each_part_with_its_cpu_split() -> None:
             "overhead_split": {"record": part, "probes": part, "bench_seconds": 480.0},
             "command": "python -m bench --only overhead_split",
             "started": "now",
-            "machine": {"cpus": 2, "system": "Linux", "python": "3.11"},
+            "machine": MACHINE,
         }
     )
     assert "| harness overhead, the record stream alone (2 alternating pairs" in table
@@ -212,7 +214,7 @@ def test_the_error_storm_rows_say_both_modes() -> None:
             "storm": storm,
             "command": "x",
             "started": "now",
-            "machine": {"cpus": 2, "system": "Linux", "python": "3.11"},
+            "machine": MACHINE,
         }
     )
     assert "| error storm: 1 load process at its ceiling, 32 users, 10 s each |" in table
